@@ -1,0 +1,155 @@
+"""What the routing core is told: one frozen dataclass per event.
+
+The journey (``ivr.engine``) hands these to ``RoutingCore.handle``; tests do
+too. Seat events come from the supervisor's API, from Asterisk's device state
+or from the simulator's shift plan; call events from the journey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ivr.routing.config import Tier
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnqueued:
+    """A call asks for a seat in ``queue``.
+
+    ``priority`` overrides the tier's priority (a flow's ``queue`` node may
+    set one). ``waited_s`` is time already spent waiting in an earlier queue
+    of the same journey (an exit to another queue keeps the caller's place in
+    time). ``owner_seat`` is the seat that owns the caller's open request
+    (first-contact responsibility): it is offered the call first.
+    """
+
+    call_id: str
+    queue: str
+    caller: str = ""
+    dnis: str = ""
+    service: str | None = None
+    tier: Tier = Tier.NORMAL
+    priority: int | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    owner_seat: str | None = None
+    waited_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded:
+    """The call is over on Asterisk's side: who hung up decides what it counts as.
+
+    Waiting or ringing: an abandon. Talking: the end of the talk, and the seat
+    goes to wrap-up.
+    """
+
+    call_id: str
+    by: Literal["caller", "seat", "system"] = "caller"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatAnswered:
+    call_id: str
+    seat_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatDidNotAnswer:
+    """The offered seat rang out, was busy, or could not be reached."""
+
+    call_id: str
+    seat_id: str
+    reason: Literal["noanswer", "busy", "unreachable", "rejected"] = "noanswer"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferRequested:
+    """R3: the seat sends the caller on to another queue or a named seat, with top priority."""
+
+    call_id: str
+    queue: str | None = None
+    seat_id: str | None = None
+    note: str = ""
+    by: str = ""  # who asked: the seat, or a supervisor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRequested:
+    """A waiting caller takes a callback: they hang up but keep their place."""
+
+    call_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackConnected:
+    """The customer answered the callback placed for a seat: the seat now talks to them."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackFailed:
+    """The callback could not reach the customer: the seat is freed, the callback is closed."""
+
+    call_id: str
+    reason: str = "no-answer"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatLoggedIn:
+    seat_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatLoggedOut:
+    seat_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatPaused:
+    seat_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatReady:
+    seat_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatSkillsChanged:
+    """New skills and levels for a seat, used from its next offer on."""
+
+    seat_id: str
+    skills: Mapping[str, int]
+    general: bool = False
+    level: int = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatDeviceBusy:
+    """Asterisk says the seat's phone is in use outside the engine (a private call), or free again."""
+
+    seat_id: str
+    busy: bool
+
+
+RoutingEvent = (
+    CallEnqueued
+    | CallEnded
+    | SeatAnswered
+    | SeatDidNotAnswer
+    | TransferRequested
+    | CallbackRequested
+    | CallbackConnected
+    | CallbackFailed
+    | SeatLoggedIn
+    | SeatLoggedOut
+    | SeatPaused
+    | SeatReady
+    | SeatSkillsChanged
+    | SeatDeviceBusy
+)
