@@ -1,0 +1,240 @@
+"""AMI framing with no I/O, in the manner of h11.
+
+Theory of operation
+-------------------
+Asterisk's manager interface is a line protocol: on connect the server sends
+one banner line (``Asterisk Call Manager/11.0.0\\r\\n``, *not* followed by a
+blank line); after that every message is a block of ``Name: value`` lines
+ended by a blank line (``\\r\\n\\r\\n``). A message is an event (its first
+header is ``Event``) or a response (``Response``).
+
+:class:`AmiCodec` frames on raw bytes first and decodes each complete block
+as UTF-8 afterwards, so a multi-byte character split across two TCP reads is
+never damaged (panoramisk decodes each read before framing, and loses it).
+Feed it bytes with :meth:`AmiCodec.receive_data` (split anywhere) and pull
+items with :meth:`AmiCodec.next_event` until it says :data:`NEED_DATA`::
+
+    codec.receive_data(chunk)
+    while (item := codec.next_event()) is not NEED_DATA:
+        ...  # Banner | Message | Malformed
+
+A block that does not parse (a line without a colon, invalid UTF-8, no
+``Event``/``Response`` header, an oversized block) comes out as a
+:class:`Malformed` item: the connection logs it, counts it and goes on. The
+codec never raises on input.
+
+Header names are case-insensitive (Asterisk sends ``CommandID`` back as
+``CommandId``); repeated headers (``Output:``, ``Variable:``) are all kept in
+order. :func:`encode_action` turns an action into bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+BANNER_PREFIX: Final = b"Asterisk Call Manager/"
+TERMINATOR: Final = b"\r\n\r\n"
+MAX_MESSAGE_BYTES: Final = 1 << 20  # 1 MiB without a blank line: not AMI
+
+
+class _NeedData:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA: Final = _NeedData()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Banner:
+    """The greeting line: ``version`` is the protocol version (``11.0.0`` on Asterisk 22)."""
+
+    version: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Malformed:
+    """A block that could not be read as an AMI message; ``raw`` is its bytes (without the blank line)."""
+
+    raw: bytes
+    reason: str
+
+
+class Message:
+    """One AMI message: ordered headers, looked up case-insensitively.
+
+    ``msg["ActionID"]`` gives the first value of a header (KeyError if absent),
+    ``msg.get(name)`` the first or ``None``, ``msg.get_all(name)`` every value.
+    """
+
+    __slots__ = ("_index", "headers")
+
+    def __init__(self, headers: Iterable[tuple[str, str]]) -> None:
+        self.headers: tuple[tuple[str, str], ...] = tuple(headers)
+        index: dict[str, str] = {}
+        for name, value in self.headers:
+            index.setdefault(name.lower(), value)
+        self._index = index
+
+    @property
+    def event(self) -> str | None:
+        return self._index.get("event")
+
+    @property
+    def response(self) -> str | None:
+        return self._index.get("response")
+
+    @property
+    def action_id(self) -> str | None:
+        return self._index.get("actionid")
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._index.get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str:
+        return self._index[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._index
+
+    def get_all(self, name: str) -> list[str]:
+        key = name.lower()
+        return [v for k, v in self.headers if k.lower() == key]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and other.headers == self.headers
+
+    def __hash__(self) -> int:
+        return hash(self.headers)
+
+    def __repr__(self) -> str:
+        head = self.headers[0] if self.headers else ("", "")
+        return f"Message({head[0]}={head[1]!r}, {len(self.headers)} headers)"
+
+
+Item = Banner | Message | Malformed
+
+
+def parse_block(block: bytes) -> Message | Malformed:
+    """Parse one message block (the bytes before its blank line)."""
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Malformed(raw=block, reason=f"not UTF-8 at byte {exc.start}")
+    headers: list[tuple[str, str]] = []
+    for line in text.split("\r\n"):
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip():
+            return Malformed(raw=block, reason=f"line without 'Name: value': {line[:60]!r}")
+        headers.append((name, value[1:] if value.startswith(" ") else value))
+    first = headers[0][0].lower()
+    if first not in ("event", "response"):
+        return Malformed(
+            raw=block, reason=f"first header is {headers[0][0]!r}, not Event or Response"
+        )
+    return Message(headers)
+
+
+class AmiCodec:
+    """Bytes in, :class:`Banner` / :class:`Message` / :class:`Malformed` out."""
+
+    __slots__ = ("_buffer", "_discarding", "_scan_from", "malformed_count", "max_message_bytes")
+
+    def __init__(self, *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
+        self._buffer = bytearray()
+        self._scan_from = 0  # where to resume looking for the terminator
+        self._discarding = False  # inside an oversized block: drop until its blank line
+        self.malformed_count = 0
+        self.max_message_bytes = max_message_bytes
+
+    def receive_data(self, data: bytes) -> None:
+        self._buffer += data
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def next_event(self) -> Item | _NeedData:
+        buf = self._buffer
+        while True:
+            if not buf:
+                return NEED_DATA
+            if not self._discarding and buf[:1] == b"A" and len(buf) >= 1:
+                # A banner may start any message slot (a capture spanning a reconnect has several).
+                head = bytes(buf[: len(BANNER_PREFIX)])
+                if BANNER_PREFIX.startswith(head) and len(head) < len(BANNER_PREFIX):
+                    return NEED_DATA
+                if head == BANNER_PREFIX:
+                    end = buf.find(b"\r\n")
+                    if end < 0:
+                        return NEED_DATA
+                    version = bytes(buf[len(BANNER_PREFIX) : end]).decode("ascii", "replace")
+                    del buf[: end + 2]
+                    self._scan_from = 0
+                    return Banner(version=version.strip())
+            if buf[:2] == b"\r\n":
+                # A stray empty line between messages (seen from some Asterisk versions): skip it.
+                del buf[:2]
+                self._scan_from = 0
+                continue
+            end = buf.find(TERMINATOR, max(0, self._scan_from - 3))
+            if end < 0:
+                self._scan_from = len(buf)
+                if len(buf) > self.max_message_bytes and not self._discarding:
+                    self._discarding = True
+                    self.malformed_count += 1
+                    raw = bytes(buf[:200])
+                    del buf[: len(buf) - 3]
+                    self._scan_from = 0
+                    return Malformed(raw=raw, reason="message too long, dropped")
+                if self._discarding and len(buf) > 3:
+                    del buf[: len(buf) - 3]
+                    self._scan_from = 0
+                return NEED_DATA
+            block = bytes(buf[:end])
+            del buf[: end + 4]
+            self._scan_from = 0
+            if self._discarding:
+                self._discarding = False
+                continue
+            item = parse_block(block)
+            if isinstance(item, Malformed):
+                self.malformed_count += 1
+            return item
+
+    def events(self) -> Iterator[Item]:
+        """Every complete item now in the buffer."""
+        while True:
+            item = self.next_event()
+            if isinstance(item, _NeedData):
+                return
+            yield item
+
+
+def _clean(value: object) -> str:
+    text = str(value)
+    if "\r" in text or "\n" in text:
+        msg = f"an AMI header value cannot hold a line break: {text[:40]!r}"
+        raise ValueError(msg)
+    return text
+
+
+def encode_action(
+    action: str,
+    headers: Mapping[str, object] | Iterable[tuple[str, object]] = (),
+) -> bytes:
+    """The bytes of one action. Pass pairs to repeat a header (``Variable`` several times)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    lines = [f"Action: {_clean(action)}"]
+    lines.extend(f"{_clean(k)}: {_clean(v)}" for k, v in pairs)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+
+def encode_message(message: Message) -> bytes:
+    """The wire bytes of a message (the fake Asterisk speaks with this)."""
+    lines = [f"{k}: {_clean(v)}" for k, v in message.headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")

@@ -1,0 +1,184 @@
+"""The AMI codec frames real Asterisk traffic exactly, however TCP splits it."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ivr.ami.codec import (
+    NEED_DATA,
+    AmiCodec,
+    Banner,
+    Malformed,
+    Message,
+    encode_action,
+    encode_message,
+    parse_block,
+)
+
+CAPTURES = Path(__file__).parent.parent / "fixtures" / "ami"
+SCENARIOS = sorted(p.stem for p in CAPTURES.glob("*.ami") if not p.stem.endswith(".sent"))
+
+
+def expected_items(scenario: str) -> list[Banner | Message]:
+    """What the capture script saw arrive, one 'in' line per message, parsed independently."""
+    out: list[Banner | Message] = []
+    for line in (CAPTURES / f"{scenario}.jsonl").read_text().splitlines():
+        rec = json.loads(line)
+        if rec["dir"] != "in":
+            continue
+        raw: str = rec["raw"]
+        if raw.startswith("Asterisk Call Manager/"):
+            out.append(Banner(version=raw.strip().split("/", 1)[1]))
+            continue
+        headers = []
+        for hline in raw.removesuffix("\r\n\r\n").split("\r\n"):
+            name, value = hline.split(": ", 1) if ": " in hline else (hline.rstrip(":"), "")
+            headers.append((name, value))
+        out.append(Message(headers))
+    return out
+
+
+def feed(codec: AmiCodec, data: bytes, cuts: list[int]) -> list[object]:
+    items: list[object] = []
+    start = 0
+    for cut in [*sorted(cuts), len(data)]:
+        codec.receive_data(data[start:cut])
+        start = cut
+        items.extend(codec.events())
+    return items
+
+
+def test_every_capture_is_listed() -> None:
+    assert len(SCENARIOS) == 10
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_capture_replayed_in_one_read_loses_no_message(scenario: str) -> None:
+    data = (CAPTURES / f"{scenario}.ami").read_bytes()
+    assert feed(AmiCodec(), data, []) == expected_items(scenario)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_capture_replayed_at_random_splits_loses_no_message(scenario: str) -> None:
+    data = (CAPTURES / f"{scenario}.ami").read_bytes()
+    rng = random.Random(scenario)
+    expected = expected_items(scenario)
+    for _ in range(5):
+        cuts = [rng.randrange(len(data)) for _ in range(rng.randrange(1, 400))]
+        assert feed(AmiCodec(), data, cuts) == expected
+
+
+@pytest.mark.parametrize("scenario", ["login_failed", "restart", "caller_hangup_in_menu"])
+def test_capture_replayed_byte_by_byte_loses_no_message(scenario: str) -> None:
+    data = (CAPTURES / f"{scenario}.ami").read_bytes()
+    codec = AmiCodec()
+    items: list[object] = []
+    for i in range(len(data)):
+        codec.receive_data(data[i : i + 1])
+        items.extend(codec.events())
+    assert items == expected_items(scenario)
+
+
+def test_largest_capture_byte_by_byte_loses_no_message() -> None:
+    data = (CAPTURES / "concurrent_20.ami").read_bytes()
+    codec = AmiCodec()
+    count = 0
+    for i in range(len(data)):
+        codec.receive_data(data[i : i + 1])
+        for _ in codec.events():
+            count += 1
+    assert count == len(expected_items("concurrent_20"))
+
+
+UTF8_EVENT = "Event: Newchannel\r\nCallerIDName: 张三 Ünal\r\nUniqueid: 17.1\r\n\r\n".encode()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=len(UTF8_EVENT)), max_size=20))
+@settings(max_examples=200)
+def test_multibyte_character_split_between_reads_survives(cuts: list[int]) -> None:
+    items = feed(AmiCodec(), UTF8_EVENT, cuts)
+    assert len(items) == 1
+    message = items[0]
+    assert isinstance(message, Message)
+    assert message["CallerIDName"] == "张三 Ünal"
+
+
+def test_header_names_are_case_insensitive() -> None:
+    message = parse_block(b"Event: AsyncAGIExec\r\nCommandId: cmd-3\r\nResult: 200")
+    assert isinstance(message, Message)
+    assert message["CommandID"] == "cmd-3"
+    assert message.get("commandid") == "cmd-3"
+
+
+def test_repeated_headers_are_all_kept_in_order() -> None:
+    data = (
+        b"Response: Success\r\nActionID: 7\r\nOutput: line one\r\nOutput: line two\r\n"
+        b"Output: \r\n\r\n"
+    )
+    (message,) = feed(AmiCodec(), data, [])
+    assert isinstance(message, Message)
+    assert message.get_all("output") == ["line one", "line two", ""]
+
+
+def test_malformed_message_is_reported_and_the_next_one_still_arrives() -> None:
+    codec = AmiCodec()
+    codec.receive_data(
+        b"Event: Broken\r\nthis line has no colon\r\n\r\nEvent: Ping\r\nPing: Pong\r\n\r\n"
+    )
+    items = list(codec.events())
+    assert isinstance(items[0], Malformed)
+    assert "no colon" in items[0].reason or "Name: value" in items[0].reason
+    assert isinstance(items[1], Message)
+    assert items[1].event == "Ping"
+    assert codec.malformed_count == 1
+
+
+def test_invalid_utf8_is_malformed_not_fatal() -> None:
+    codec = AmiCodec()
+    codec.receive_data(b"Event: X\r\nName: \xff\xfe\r\n\r\nEvent: Y\r\n\r\n")
+    items = list(codec.events())
+    assert isinstance(items[0], Malformed)
+    assert isinstance(items[1], Message) and items[1].event == "Y"
+
+
+def test_block_that_is_neither_event_nor_response_is_malformed() -> None:
+    assert isinstance(parse_block(b"Action: Login\r\nUsername: x"), Malformed)
+
+
+def test_oversized_block_is_dropped_and_framing_recovers() -> None:
+    codec = AmiCodec(max_message_bytes=100)
+    codec.receive_data(b"Event: Huge\r\nData: " + b"x" * 500)
+    first = list(codec.events())
+    assert len(first) == 1 and isinstance(first[0], Malformed)
+    codec.receive_data(b"x" * 50 + b"\r\n\r\nEvent: After\r\n\r\n")
+    rest = list(codec.events())
+    assert len(rest) == 1 and isinstance(rest[0], Message) and rest[0].event == "After"
+
+
+def test_partial_banner_waits_for_more() -> None:
+    codec = AmiCodec()
+    codec.receive_data(b"Asterisk Call")
+    assert codec.next_event() is NEED_DATA
+    codec.receive_data(b" Manager/11.0.0\r\nResponse: Success\r\n\r\n")
+    assert list(codec.events()) == [Banner(version="11.0.0"), Message([("Response", "Success")])]
+
+
+def test_action_encodes_repeated_headers_and_round_trips() -> None:
+    data = encode_action(
+        "Originate", [("ActionID", "a1"), ("Variable", "A=1"), ("Variable", "B=2")]
+    )
+    assert data == b"Action: Originate\r\nActionID: a1\r\nVariable: A=1\r\nVariable: B=2\r\n\r\n"
+    event = Message([("Event", "X"), ("Variable", "A=1"), ("Variable", "B=2")])
+    (back,) = feed(AmiCodec(), encode_message(event), [])
+    assert back == event
+
+
+def test_action_refuses_a_line_break_in_a_value() -> None:
+    with pytest.raises(ValueError, match="line break"):
+        encode_action("Setvar", {"Value": "a\r\nAction: Hangup"})
