@@ -271,6 +271,7 @@ def staff_erlang_a(lam: float, mu: float, theta: float, target: float, t: float)
         return 0
     if theta == 0:
         return staff_erlang_c(lam, mu, target, t)
+
     # the service level rises with the seats: bisect between a floor and a ceiling that meets it
     def meets(c: int) -> bool:
         return erlang_a(lam, mu, theta, c, t).service_level >= target

@@ -1,5 +1,6 @@
 """The closed forms against textbook values and against each other."""
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -78,8 +79,8 @@ def test_erlang_a_with_patience_equal_to_handle_time_is_an_infinite_server_queue
 def test_erlang_a_abandons_less_and_answers_faster_with_more_seats() -> None:
     lam, mu, theta = 0.5, 1 / 120, 1 / 60
     figs = [erlang_a(lam, mu, theta, c) for c in (50, 55, 60, 65)]
-    assert all(x.p_abandon > y.p_abandon for x, y in zip(figs, figs[1:], strict=False))
-    assert all(x.service_level < y.service_level for x, y in zip(figs, figs[1:], strict=False))
+    assert all(x.p_abandon > y.p_abandon for x, y in itertools.pairwise(figs))
+    assert all(x.service_level < y.service_level for x, y in itertools.pairwise(figs))
 
 
 def test_erlang_a_overloaded_centre_is_finite_and_abandons_the_excess() -> None:
@@ -117,7 +118,9 @@ def test_cobham_classes_average_to_the_fifo_wait() -> None:
 def test_staffing_finds_the_fewest_seats_meeting_80_in_15() -> None:
     lam, mu, theta = 1 / 10, 1 / 180, 1 / 120
     c = staff_erlang_c(lam, mu, 0.8, 15)
-    assert erlang_c(lam, mu, c, 15).service_level >= 0.8 > erlang_c(lam, mu, c - 1, 15).service_level
+    assert (
+        erlang_c(lam, mu, c, 15).service_level >= 0.8 > erlang_c(lam, mu, c - 1, 15).service_level
+    )
     ca = staff_erlang_a(lam, mu, theta, 0.8, 15)
     assert erlang_a(lam, mu, theta, ca, 15).service_level >= 0.8
     assert erlang_a(lam, mu, theta, ca - 1, 15).service_level < 0.8
