@@ -1,0 +1,1 @@
+"""Configuration files: YAML with source positions, the skills loader, error formatting."""

@@ -1,0 +1,269 @@
+"""The engine's one configuration file (``ivr.yaml``), with every value overridable from the environment.
+
+::
+
+    flows: flows/                 # the flow files
+    skills: skills/               # skills, queues and seats
+    ami:      {host, port, username, secret, ...}      # ivr.ami.settings
+    database: {url, ...}                               # ivr.storage.settings
+    http:     {host: 127.0.0.1, port: 8080}
+    tokens:   [{name, role: supervisor|seat|wallboard, token, seat_id}]
+    log:      {level: info, json: null}
+    audit_log: audit.jsonl
+    shutdown: {drain_s: 60, flush_s: 10}
+
+An environment variable ``IVR_<SECTION>__<FIELD>`` (``__`` between levels, any
+case) replaces the value at that path before validation: ``IVR_AMI__HOST``,
+``IVR_HTTP__PORT``, ``IVR_TOKENS__0__TOKEN``. A value that starts with ``[`` or
+``{`` is read as JSON. A problem in an overridden value is reported against
+the variable, not the file.
+
+Relative paths in the file are taken from the file's folder, so a unit file
+can start the engine from any working directory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from ivr.config.yamlsrc import Positions, load_yaml, problems_from
+from ivr.errors import ConfigInvalidError, Problem
+
+ENV_PREFIX = "IVR_"
+ENV_SEPARATOR = "__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AmiSettings(_Section):
+    """Where Asterisk's manager interface is (the AMI adapter's own model replaces this one)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=1, le=65535)
+    username: str = "ivr"
+    secret: SecretStr = SecretStr("")
+
+
+class DatabaseSettings(_Section):
+    """Where records go (the storage layer's own model replaces this one)."""
+
+    url: SecretStr = SecretStr("sqlite+aiosqlite:///ivr.sqlite3")
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"  # the supervisor's API: not on every interface unless asked
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class Role(StrEnum):
+    """Who may do what through the API (REQUIREMENTS §2: the team leader dispatches)."""
+
+    SUPERVISOR = "supervisor"  # everything: seats, transfers, flows, audit
+    SEAT = "seat"  # its own seat's state and screen pops
+    WALLBOARD = "wallboard"  # read-only: queues and the stream without customer data
+
+
+class TokenSettings(_Section):
+    name: str = Field(min_length=1)  # who, in the audit log
+    role: Role
+    token: SecretStr
+    seat_id: str | None = None  # for a seat token: the seat it speaks for
+
+    @model_validator(mode="after")
+    def _seat_token_names_its_seat(self) -> TokenSettings:
+        if self.role is Role.SEAT and not self.seat_id:
+            msg = "a seat token needs 'seat_id': the seat it may act for"
+            raise ValueError(msg)
+        if len(self.token.get_secret_value()) < 16:
+            msg = "a token must be at least 16 characters; generate one with `openssl rand -hex 24`"
+            raise ValueError(msg)
+        return self
+
+
+class LogSettings(_Section):
+    level: str = Field("info", pattern=r"^(?i:debug|info|warning|error)$")
+    json_lines: bool | None = Field(None, alias="json")  # None: JSON unless in a terminal
+
+
+class ShutdownSettings(_Section):
+    drain_s: float = Field(60.0, ge=0)  # how long calls in menus may take to reach a queue
+    flush_s: float = Field(10.0, ge=0)  # how long the records may take to be written
+
+
+class Settings(_Section):
+    flows: Path = Path("flows")
+    skills: Path = Path("skills")
+    ami: AmiSettings = AmiSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    http: HttpSettings = HttpSettings()
+    tokens: tuple[TokenSettings, ...] = ()
+    log: LogSettings = LogSettings()
+    audit_log: Path | None = Path("audit.jsonl")
+    shutdown: ShutdownSettings = ShutdownSettings()
+    timezone: str | None = (
+        None  # where "today" and the 15-minute intervals are counted; None: local
+    )
+
+    @model_validator(mode="after")
+    def _tokens_unique(self) -> Settings:
+        seen: dict[str, str] = {}
+        for t in self.tokens:
+            value = t.token.get_secret_value()
+            if value in seen:
+                msg = (
+                    f"tokens '{seen[value]}' and '{t.name}' have the same value; give each its own"
+                )
+                raise ValueError(msg)
+            seen[value] = t.name
+        return self
+
+    def resolved(self, base: Path) -> Settings:
+        """Relative paths made absolute from ``base`` (the config file's folder)."""
+
+        def fix(p: Path) -> Path:
+            return p if p.is_absolute() else (base / p)
+
+        return self.model_copy(
+            update={
+                "flows": fix(self.flows),
+                "skills": fix(self.skills),
+                "audit_log": fix(self.audit_log) if self.audit_log else None,
+            }
+        )
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, Any]]:
+    """``{path: (variable, value)}`` for every ``IVR_A__B`` variable."""
+    found: dict[tuple[str, ...], tuple[str, Any]] = {}
+    for name, raw in environ.items():
+        if not name.upper().startswith(ENV_PREFIX) or (
+            ENV_SEPARATOR not in name and name.count("_") < 1
+        ):
+            continue
+        rest = name[len(ENV_PREFIX) :]
+        if not rest:
+            continue
+        path = tuple(part.lower() for part in rest.split(ENV_SEPARATOR))
+        if any(not part for part in path) or path[0] not in Settings.model_fields:
+            continue
+        value: Any = raw
+        if raw.lstrip().startswith(("[", "{")):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError:
+                value = raw
+        found[path] = (name, value)
+    return found
+
+
+def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node: Any = data
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(node, list) and part.isdigit():
+            index = int(part)
+            while len(node) <= index:
+                node.append({})
+            if last:
+                node[index] = value
+            else:
+                if not isinstance(node[index], dict | list):
+                    node[index] = {}
+                node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                child = node.get(part)
+                if not isinstance(child, dict | list):
+                    child = [] if path[i + 1].isdigit() else {}
+                    node[part] = child
+                node = child
+        else:
+            return
+
+
+def _is_secret_path(path: tuple[str, ...]) -> bool:
+    from ivr.obs.logs import is_sensitive_key
+
+    return any(is_sensitive_key(part) or part == "url" for part in path)
+
+
+def _located(
+    problems: list[Problem], overrides: Mapping[tuple[str, ...], tuple[str, Any]]
+) -> list[Problem]:
+    """Point problems of overridden values at their variable; never quote a secret value."""
+    out: list[Problem] = []
+    for p in problems:
+        path = tuple(p.field.split(".")) if p.field else ()
+        message = p.message
+        if _is_secret_path(path) and "; found " in message:
+            message = message.split("; found ")[0]
+        source = next(
+            (var for opath, (var, _) in overrides.items() if path[: len(opath)] == opath), None
+        )
+        if source is not None:
+            out.append(
+                Problem(
+                    file=f"environment variable {source}",
+                    line=None,
+                    column=None,
+                    field=p.field,
+                    message=message,
+                    hint=p.hint,
+                )
+            )
+        else:
+            out.append(
+                Problem(
+                    file=p.file,
+                    line=p.line,
+                    column=p.column,
+                    field=p.field,
+                    message=message,
+                    hint=p.hint,
+                )
+            )
+    return out
+
+
+def settings_from(
+    data: Any,
+    positions: Positions,
+    environ: Mapping[str, str],
+    base: Path,
+) -> Settings:
+    """Validate a parsed document with the environment's overrides applied."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigInvalidError(
+            [positions.problem((), "the configuration must be a mapping of sections")]
+        )
+    overrides = env_overrides(environ)
+    for path, (_, value) in sorted(overrides.items()):
+        _put(data, path, value)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_from(exc, positions, model_cls=Settings)
+        raise ConfigInvalidError(_located(problems, overrides)) from None
+    return settings.resolved(base)
+
+
+def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``ivr.yaml``; raises ConfigSyntaxError or ConfigInvalidError with every problem."""
+    import os
+
+    p = Path(path)
+    data, positions = load_yaml(p)
+    env = os.environ if environ is None else environ
+    return settings_from(data, positions, env, p.resolve().parent)
