@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("ivr.cli.config",)
 
 app = typer.Typer(
     name="ivr",

@@ -1,0 +1,64 @@
+"""``ivr config check``: validate the engine's configuration file before starting it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ivr.config.settings import Settings, load_settings
+from ivr.errors import ConfigError, ConfigInvalidError
+
+DEFAULT_CONFIG = Path("ivr.yaml")
+
+config_app = typer.Typer(
+    name="config", help="The engine's configuration file (ivr.yaml).", no_args_is_help=True
+)
+
+
+def summary(settings: Settings) -> list[str]:
+    """What the engine will use, without a secret."""
+    roles: dict[str, int] = {}
+    for t in settings.tokens:
+        roles[t.role.value] = roles.get(t.role.value, 0) + 1
+    tokens = ", ".join(f"{n} {r}" for r, n in sorted(roles.items())) or "none (the API refuses all)"
+    return [
+        f"flows:    {settings.flows}",
+        f"skills:   {settings.skills}",
+        f"ami:      {settings.ami.username}@{settings.ami.host}:{settings.ami.port}",
+        f"http:     http://{settings.http.host}:{settings.http.port}/",
+        f"tokens:   {tokens}",
+        f"audit:    {settings.audit_log or 'log only'}",
+    ]
+
+
+@config_app.command("check")
+def check(
+    path: Annotated[
+        Path,
+        typer.Argument(help="The configuration file; default ivr.yaml, or $IVR_CONFIG."),
+    ] = DEFAULT_CONFIG,
+) -> None:
+    """Validate the file with the environment's IVR_* overrides; exit 1 with every problem."""
+    if path == DEFAULT_CONFIG and "IVR_CONFIG" in os.environ:
+        path = Path(os.environ["IVR_CONFIG"])
+    try:
+        settings = load_settings(path)
+    except ConfigInvalidError as exc:
+        typer.echo(f"{path}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    except ConfigError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{path}: ok")
+    for line in summary(settings):
+        typer.echo(f"  {line}")
+    missing = [p for p in (settings.flows, settings.skills) if not p.exists()]
+    for p in missing:
+        typer.echo(f"  warning: {p} does not exist yet", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app)

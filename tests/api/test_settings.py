@@ -1,0 +1,157 @@
+"""The configuration file: one YAML, every value overridable from the environment, clear problems."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ivr.config.settings import Role, load_settings
+from ivr.errors import ConfigInvalidError, ConfigSyntaxError
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "ivr.example.yaml"
+TOKEN = "0123456789abcdef0123"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ivr.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_in_docs_is_valid() -> None:
+    settings = load_settings(EXAMPLE, environ={})
+    assert settings.http.host == "127.0.0.1"
+    assert {t.role for t in settings.tokens} == set(Role)
+
+
+def test_an_empty_file_gives_the_defaults_bound_to_loopback(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, ""), environ={})
+    assert settings.http.host == "127.0.0.1"
+    assert settings.tokens == ()
+
+
+def test_relative_paths_are_taken_from_the_files_folder(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, "flows: my-flows\n"), environ={})
+    assert settings.flows == tmp_path / "my-flows"
+
+
+def test_an_environment_variable_replaces_a_nested_value(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ami:\n  host: pbx.local\n  port: 5038\n")
+    settings = load_settings(
+        path, environ={"IVR_AMI__HOST": "10.0.0.5", "IVR_AMI__SECRET": "from-env", "HOME": "/x"}
+    )
+    assert settings.ami.host == "10.0.0.5"
+    assert settings.ami.port == 5038
+    assert settings.ami.secret.get_secret_value() == "from-env"
+
+
+def test_a_token_can_come_from_the_environment(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"tokens:\n  - name: boss\n    role: supervisor\n    token: {TOKEN}\n")
+    settings = load_settings(path, environ={"IVR_TOKENS__0__TOKEN": "x" * 24})
+    assert settings.tokens[0].token.get_secret_value() == "x" * 24
+
+
+def test_a_list_can_be_given_whole_as_json(tmp_path: Path) -> None:
+    value = f'[{{"name": "wb", "role": "wallboard", "token": "{TOKEN}"}}]'
+    settings = load_settings(_write(tmp_path, ""), environ={"IVR_TOKENS": value})
+    assert settings.tokens[0].role is Role.WALLBOARD
+
+
+def test_a_wrong_value_is_reported_with_its_line_and_field(tmp_path: Path) -> None:
+    path = _write(tmp_path, "http:\n  host: 127.0.0.1\n  port: eighty\n")
+    with pytest.raises(ConfigInvalidError) as caught:
+        load_settings(path, environ={})
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (3, "http.port")
+    assert "valid integer" in problem.message
+
+
+def test_a_misspelt_section_gets_a_did_you_mean(tmp_path: Path) -> None:
+    path = _write(tmp_path, "htpp:\n  port: 80\n")
+    with pytest.raises(ConfigInvalidError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.problems[0].hint == "did you mean 'http'?"
+    assert caught.value.problems[0].line == 1
+
+
+def test_a_wrong_value_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigInvalidError) as caught:
+        load_settings(_write(tmp_path, ""), environ={"IVR_HTTP__PORT": "99999"})
+    (problem,) = caught.value.problems
+    assert problem.file == "environment variable IVR_HTTP__PORT"
+
+
+def test_a_bad_token_is_refused_without_quoting_it(tmp_path: Path) -> None:
+    path = _write(tmp_path, "tokens:\n  - name: boss\n    role: supervisor\n    token: short1\n")
+    with pytest.raises(ConfigInvalidError) as caught:
+        load_settings(path, environ={})
+    assert "at least 16 characters" in caught.value.message
+    assert "short1" not in caught.value.message
+
+
+def test_a_seat_token_must_name_its_seat(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"tokens:\n  - name: s\n    role: seat\n    token: {TOKEN}\n")
+    with pytest.raises(ConfigInvalidError, match="needs 'seat_id'"):
+        load_settings(path, environ={})
+
+
+def test_an_unknown_role_lists_the_roles(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"tokens:\n  - name: s\n    role: admin\n    token: {TOKEN}\n")
+    with pytest.raises(ConfigInvalidError) as caught:
+        load_settings(path, environ={})
+    (problem,) = caught.value.problems
+    assert problem.field == "tokens.0.role"
+    assert "supervisor" in problem.message
+    assert problem.line == 3
+
+
+def test_two_tokens_with_the_same_value_are_refused(tmp_path: Path) -> None:
+    text = (
+        f"tokens:\n  - {{name: a, role: supervisor, token: {TOKEN}}}\n"
+        f"  - {{name: b, role: wallboard, token: {TOKEN}}}\n"
+    )
+    with pytest.raises(ConfigInvalidError, match="same value"):
+        load_settings(_write(tmp_path, text), environ={})
+
+
+def test_broken_yaml_is_a_syntax_error_with_its_position(tmp_path: Path) -> None:
+    with pytest.raises(ConfigSyntaxError, match=r"ivr.yaml:3:8: mapping values are not allowed"):
+        load_settings(_write(tmp_path, "http:\n  port: 80\n   host: x\n"), environ={})
+
+
+def _ivr() -> list[str]:
+    exe = shutil.which("ivr", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-c", "from ivr.cli import main; main()"]
+
+
+def test_config_check_prints_ok_and_a_summary_without_secrets() -> None:
+    done = subprocess.run(
+        [*_ivr(), "config", "check", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "IVR_AMI__SECRET": "never-printed"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ok" in done.stdout
+    assert "1 supervisor" in done.stdout
+    assert "never-printed" not in done.stdout + done.stderr
+    assert "change-me" not in done.stdout + done.stderr
+
+
+def test_config_check_exits_1_with_every_problem(tmp_path: Path) -> None:
+    path = _write(tmp_path, "http:\n  port: eighty\nlog:\n  level: loud\n")
+    done = subprocess.run(
+        [*_ivr(), "config", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "2 problems" in done.stderr
+    assert "ivr.yaml:2:9: http.port" in done.stderr
+    assert "ivr.yaml:4:10: log.level" in done.stderr
