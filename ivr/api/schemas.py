@@ -1,0 +1,186 @@
+"""What the API answers and accepts: pydantic models, published in the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ivr.obs.floor import CallNow, Counts, Floor, QueueNow, SeatNow
+from ivr.routing.config import MAX_LEVEL, MIN_LEVEL
+from ivr.routing.outputs import SeatState
+from ivr.secret import mask_secrets
+
+
+class CountsOut(BaseModel):
+    offered: int
+    answered: int
+    answered_in_limit: int
+    abandoned: int
+    diverted: int
+    service_level: float | None = Field(
+        description="answered within the answer-time limit / (answered + abandoned); null before any"
+    )
+    connection_rate: float | None = Field(description="answered / offered; null before any")
+
+    @classmethod
+    def of(cls, c: Counts) -> CountsOut:
+        return cls(
+            offered=c.offered,
+            answered=c.answered,
+            answered_in_limit=c.answered_in_limit,
+            abandoned=c.abandoned,
+            diverted=c.diverted,
+            service_level=c.service_level,
+            connection_rate=c.connection_rate,
+        )
+
+
+class QueueOut(BaseModel):
+    name: str
+    skill: str | None
+    answer_time_limit_s: float
+    waiting: int
+    longest_wait_s: float
+    oldest_queued_at: float | None = Field(description="epoch seconds; the page ticks from it")
+    seats_open: int
+    seats_by_state: dict[str, int]
+    alarm_level: int = Field(ge=0, le=2)
+    today: CountsOut
+    interval: CountsOut
+    interval_start: float
+    now: float = Field(description="the engine's clock when this was read")
+
+    @classmethod
+    def of(cls, q: QueueNow, now: float) -> QueueOut:
+        return cls(
+            name=q.name,
+            skill=q.skill,
+            answer_time_limit_s=q.answer_time_limit_s,
+            waiting=q.waiting,
+            longest_wait_s=q.longest_wait_s,
+            oldest_queued_at=q.oldest_queued_at,
+            seats_open=q.seats_open,
+            seats_by_state=dict(q.seats_by_state),
+            alarm_level=q.alarm_level,
+            today=CountsOut.of(q.today),
+            interval=CountsOut.of(q.interval),
+            interval_start=q.interval_start,
+            now=now,
+        )
+
+
+class SeatOut(BaseModel):
+    seat_id: str
+    name: str
+    state: SeatState
+    since: float
+    reason: str
+    call_id: str | None
+    calls_today: int
+
+    @classmethod
+    def of(cls, s: SeatNow) -> SeatOut:
+        return cls(
+            seat_id=s.seat_id,
+            name=s.name,
+            state=s.state,
+            since=s.since,
+            reason=s.reason,
+            call_id=s.call_id,
+            calls_today=s.calls_today,
+        )
+
+
+class CallOut(BaseModel):
+    call_id: str
+    state: str = Field(description="menu, waiting, ringing or talking")
+    since: float
+    caller: str
+    dnis: str
+    flow: str | None
+    node: str | None = Field(description="the menu node, while in a flow")
+    queue: str | None
+    position: int | None = Field(description="1-based place in the queue, while waiting")
+    seat_id: str | None
+    context: dict[str, Any] = Field(description="the screen pop; never a password")
+
+    @classmethod
+    def of(cls, c: CallNow, floor: Floor) -> CallOut:
+        return cls(
+            call_id=c.call_id,
+            state=c.state,
+            since=c.since,
+            caller=c.caller,
+            dnis=c.dnis,
+            flow=c.flow,
+            node=c.node,
+            queue=c.queue,
+            position=floor.position(c),
+            seat_id=c.seat_id,
+            context=mask_secrets(c.context),
+        )
+
+
+class ErrorOut(BaseModel):
+    error_id: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ProblemsOut(ErrorOut):
+    problems: list[str]
+
+
+class AuditOut(BaseModel):
+    time: str
+    who: str
+    role: str
+    action: str
+    target: str
+    outcome: str
+    details: dict[str, Any]
+
+
+class SeatActionOut(BaseModel):
+    seat: SeatOut
+    audit: AuditOut
+
+
+class FlowsReloadedOut(BaseModel):
+    version: str
+    audit: AuditOut
+
+
+class TransferOut(BaseModel):
+    call: CallOut | None
+    audit: AuditOut
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PauseIn(_Body):
+    reason: str = Field(min_length=1, max_length=80, description="written down with the pause")
+
+
+class SkillsIn(_Body):
+    skills: dict[str, Annotated[int, Field(ge=MIN_LEVEL, le=MAX_LEVEL)]] = Field(
+        description="skill name to level, 1 (lowest) to 10"
+    )
+    general: bool = Field(False, description="a comprehensive seat: takes every service")
+    level: int = Field(5, ge=MIN_LEVEL, le=MAX_LEVEL, description="level in the general pool")
+
+
+class TransferIn(_Body):
+    queue: str | None = Field(None, description="send the caller to this queue, at top priority")
+    seat_id: str | None = Field(None, description="or to this seat by name")
+    note: str = Field("", max_length=500, description="travels with the caller to the new seat")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferIn:
+        if (self.queue is None) == (self.seat_id is None):
+            msg = "give exactly one of 'queue' or 'seat_id'"
+            raise ValueError(msg)
+        return self

@@ -1,0 +1,170 @@
+"""Prometheus metrics, served at ``/metrics``.
+
+Counters move with the engine's facts (:meth:`Metrics.observe`); gauges are
+read from the :class:`~ivr.obs.floor.Floor` at scrape time (a custom
+collector), so they are never stale. The edges report their own events
+through small methods: the AMI adapter calls :meth:`Metrics.ami_reconnected`
+and :meth:`Metrics.ami_malformed`, the driver times each event with
+:meth:`Metrics.handling`, and the storage writer's buffer depth is read with
+the callable given to :meth:`Metrics.watch_buffer`.
+
+Each :class:`Metrics` has its own registry, so tests and two engines in one
+process do not share counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from ivr.clock import monotonic
+from ivr.obs.floor import Floor
+from ivr.routing.outputs import Abandoned, Answered, Diverted, Queued
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+class _FloorCollector(Collector):
+    """Gauges read from the floor when Prometheus scrapes."""
+
+    def __init__(self, floor: Floor) -> None:
+        self._floor = floor
+
+    def collect(self) -> Iterator[Metric]:
+        floor = self._floor
+        queues = floor.queues()
+        waiting = GaugeMetricFamily(
+            "ivr_queue_waiting", "Callers waiting in the queue", labels=["queue"]
+        )
+        longest = GaugeMetricFamily(
+            "ivr_queue_longest_wait_seconds", "Wait of the longest-waiting caller", labels=["queue"]
+        )
+        seats_open = GaugeMetricFamily(
+            "ivr_queue_seats_open",
+            "Logged-in, unpaused seats that may take the queue",
+            labels=["queue"],
+        )
+        alarm = GaugeMetricFamily(
+            "ivr_queue_alarm_level", "Peak alarm level: 0 none, 1, 2", labels=["queue"]
+        )
+        sl = GaugeMetricFamily(
+            "ivr_queue_service_level_ratio",
+            "Answered within the answer-time limit / (answered + abandoned), today and this interval",
+            labels=["queue", "period"],
+        )
+        conn = GaugeMetricFamily(
+            "ivr_queue_connection_rate_ratio",
+            "Answered / offered, today and this interval",
+            labels=["queue", "period"],
+        )
+        for q in queues:
+            waiting.add_metric([q.name], q.waiting)
+            longest.add_metric([q.name], q.longest_wait_s)
+            seats_open.add_metric([q.name], q.seats_open)
+            alarm.add_metric([q.name], q.alarm_level)
+            for period, counts in (("today", q.today), ("interval", q.interval)):
+                if counts.service_level is not None:
+                    sl.add_metric([q.name, period], counts.service_level)
+                if counts.connection_rate is not None:
+                    conn.add_metric([q.name, period], counts.connection_rate)
+        seats = GaugeMetricFamily("ivr_seats", "Configured seats by state", labels=["state"])
+        for state, n in floor.seats_by_state().items():
+            seats.add_metric([state], n)
+        menus = GaugeMetricFamily("ivr_calls_in_menus", "Calls in a voice menu now")
+        menus.add_metric([], floor.calls_in_menus())
+        calls = GaugeMetricFamily("ivr_calls_active", "Calls the engine holds now")
+        calls.add_metric([], len(floor.calls))
+        yield from (waiting, longest, seats_open, alarm, sl, conn, seats, menus, calls)
+
+
+class Metrics:
+    def __init__(self, floor: Floor | None = None) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.offered = Counter(
+            "ivr_calls_offered", "Calls that entered a queue", ["queue"], registry=r
+        )
+        self.answered = Counter(
+            "ivr_calls_answered", "Calls a seat answered", ["queue"], registry=r
+        )
+        self.answered_in_limit = Counter(
+            "ivr_calls_answered_in_limit",
+            "Calls answered within the queue's answer-time limit",
+            ["queue"],
+            registry=r,
+        )
+        self.abandoned = Counter(
+            "ivr_calls_abandoned", "Callers who hung up while waiting", ["queue"], registry=r
+        )
+        self.diverted = Counter(
+            "ivr_calls_diverted", "Calls sent away from a queue", ["queue", "reason"], registry=r
+        )
+        self.ami_reconnects = Counter(
+            "ivr_ami_reconnects", "Times the AMI connection was re-established", registry=r
+        )
+        self.ami_malformed_messages = Counter(
+            "ivr_ami_malformed_messages",
+            "AMI messages that did not parse and were skipped",
+            registry=r,
+        )
+        self.event_seconds = Histogram(
+            "ivr_event_handling_seconds",
+            "Time the engine took to handle one event, by event type",
+            ["event"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.db_buffer_depth = Gauge(
+            "ivr_db_buffer_depth", "Records waiting to be written to the database", registry=r
+        )
+        self.http_changes = Counter(
+            "ivr_api_changes", "Changes made through the supervisor's API", ["action"], registry=r
+        )
+        self._limits: dict[str, float] = {}
+        if floor is not None:
+            self._limits = {q.name: q.answer_time_limit_s for q in floor.centre.queues}
+            r.register(_FloorCollector(floor))
+
+    def observe(self, outputs: Iterable[object]) -> None:
+        """Count the facts of one batch of engine outputs."""
+        for out in outputs:
+            match out:
+                case Queued(queue=queue):
+                    self.offered.labels(queue).inc()
+                case Answered(queue=queue, wait_s=wait_s):
+                    self.answered.labels(queue).inc()
+                    if wait_s <= self._limits.get(queue, 15.0):
+                        self.answered_in_limit.labels(queue).inc()
+                case Abandoned(queue=queue):
+                    self.abandoned.labels(queue).inc()
+                case Diverted(queue=queue, reason=reason):
+                    self.diverted.labels(queue, reason).inc()
+                case _:
+                    pass
+
+    @contextmanager
+    def handling(self, event: object) -> Iterator[None]:
+        """Time the handling of ``event`` (wall time at the edge: never inside the core)."""
+        start = monotonic()
+        try:
+            yield
+        finally:
+            self.event_seconds.labels(type(event).__name__).observe(monotonic() - start)
+
+    def ami_reconnected(self) -> None:
+        self.ami_reconnects.inc()
+
+    def ami_malformed(self) -> None:
+        self.ami_malformed_messages.inc()
+
+    def watch_buffer(self, depth: Callable[[], int]) -> None:
+        """Read the storage writer's buffer depth at each scrape."""
+        self.db_buffer_depth.set_function(lambda: float(depth()))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
