@@ -1,0 +1,66 @@
+"""How to reach Asterisk's manager interface, and how hard to try.
+
+The issue-7 configuration file composes :class:`AmiSettings` under its ``ami``
+key; without a file, :meth:`AmiSettings.from_env` reads ``IVR_AMI_HOST``,
+``IVR_AMI_PORT``, ``IVR_AMI_USERNAME``, ``IVR_AMI_SECRET`` and the backoff
+fields (``IVR_AMI_BACKOFF_INITIAL_S`` ...). The secret is a ``SecretStr``: its
+repr is a mask, and only the login reads its value.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+ENV_PREFIX = "IVR_AMI_"
+
+
+class AmiSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=1, le=65535)
+    username: str = "ivr"
+    secret: SecretStr = SecretStr("")
+    connect_timeout_s: float = Field(5.0, gt=0)
+    action_timeout_s: float = Field(10.0, gt=0)
+    ping_every_s: float = Field(
+        20.0, gt=0
+    )  # a half-dead TCP link is found by a Ping going unanswered
+    backoff_initial_s: float = Field(0.5, gt=0)
+    backoff_max_s: float = Field(30.0, gt=0)
+    backoff_factor: float = Field(2.0, ge=1)
+    backoff_jitter: float = Field(0.2, ge=0, le=1)  # ± this fraction of each delay
+    restart_uptime_s: float = Field(
+        60.0, ge=0
+    )  # FullyBooted with Uptime below this after a login: Asterisk restarted
+
+    @model_validator(mode="after")
+    def _backoff_ordered(self) -> AmiSettings:
+        if self.backoff_max_s < self.backoff_initial_s:
+            msg = f"backoff_max_s ({self.backoff_max_s}) must be at least backoff_initial_s ({self.backoff_initial_s})"
+            raise ValueError(msg)
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> AmiSettings:
+        """Fields from ``IVR_AMI_*`` variables; ``overrides`` (e.g. from the CLI) win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            key = ENV_PREFIX + name.upper()
+            if key in env:
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    def backoff(self, rng: random.Random) -> Iterator[float]:
+        """Delays before each reconnection attempt: exponential, capped, with jitter from ``rng``."""
+        delay = self.backoff_initial_s
+        while True:
+            spread = delay * self.backoff_jitter
+            yield max(0.0, delay + rng.uniform(-spread, spread))
+            delay = min(self.backoff_max_s, delay * self.backoff_factor)

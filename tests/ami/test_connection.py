@@ -1,0 +1,232 @@
+"""The supervised connection against a real TCP fake Asterisk on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from pydantic import SecretStr
+from structlog.testing import capture_logs
+
+from ivr.ami.codec import Message
+from ivr.ami.connection import AmiConnection
+from ivr.ami.fake import FakeAsterisk
+from ivr.ami.settings import AmiSettings
+from ivr.errors import AmiActionError, AmiAuthenticationError, AmiConnectionError
+
+SECRET = "s3cr3t-never-printed"
+
+
+async def until(condition: Callable[[], bool], what: str, limit_s: float = 5.0) -> None:
+    """Wait for a condition the fake or the connection will reach (a guard, not a speed check)."""
+    for _ in range(int(limit_s / 0.005)):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"never happened: {what}")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAsterisk]:
+    async with FakeAsterisk(secret=SECRET) as server:
+        yield server
+
+
+def settings_for(fake: FakeAsterisk, secret: str = SECRET) -> AmiSettings:
+    return AmiSettings(
+        host=fake.host,
+        port=fake.port,
+        username="ivr",
+        secret=SecretStr(secret),
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        action_timeout_s=2.0,
+    )
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.events: list[Message] = []
+        self.sessions: list[int] = []
+        self.lost: list[str] = []
+
+
+_RUNNING: list[tuple[AmiConnection, asyncio.Task[None]]] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_connections() -> AsyncIterator[None]:
+    yield
+    while _RUNNING:
+        conn, task = _RUNNING.pop()
+        await conn.close()
+        if not task.done():
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def running(
+    fake: FakeAsterisk, listener: Listener, secret: str = SECRET
+) -> tuple[AmiConnection, asyncio.Task[None]]:
+    conn = AmiConnection(
+        settings_for(fake, secret),
+        rng=random.Random(7),
+        on_event=listener.events.append,
+        on_connected=listener.sessions.append,
+        on_lost=listener.lost.append,
+    )
+    task = asyncio.get_running_loop().create_task(conn.run())
+    _RUNNING.append((conn, task))
+    return conn, task
+
+
+async def stop(conn: AmiConnection, task: asyncio.Task[None]) -> None:
+    await conn.close()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_login_then_ping_is_answered_by_action_id(fake: FakeAsterisk) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    result = await conn.request("Ping")
+    assert result.response["Ping"] == "Pong"
+    assert result.response.action_id == fake.actions[-1]["ActionID"]
+    await stop(conn, task)
+
+
+async def test_wrong_secret_stops_with_a_clear_error_and_never_logs_the_secret(
+    fake: FakeAsterisk,
+) -> None:
+    wrong = "wrong-secret-xyz"
+    listener = Listener()
+    with capture_logs() as logs:
+        conn, task = await running(fake, listener, secret=wrong)
+        with pytest.raises(AmiAuthenticationError, match="refused the login of user 'ivr'") as info:
+            await asyncio.wait_for(task, 5)
+    assert "IVR_AMI_SECRET" in str(info.value)
+    assert fake.failed_logins == 1  # tried once, did not retry
+    assert wrong not in repr(info.value.to_dict()) and wrong not in str(info.value)
+    assert wrong not in repr(logs)
+    assert any(entry["event"] == "ami_login_refused" for entry in logs)
+    await conn.close()
+
+
+async def test_failed_action_fails_only_that_action(fake: FakeAsterisk) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    fake.fail_next("Redirect", "Channel does not exist: PJSIP/x")
+    with pytest.raises(AmiActionError, match="Channel does not exist") as info:
+        await conn.request(
+            "Redirect", {"Channel": "PJSIP/x", "Context": "c", "Exten": "s", "Priority": 1}
+        )
+    assert info.value.details["action"] == "Redirect"
+    assert (await conn.request("Ping")).response["Ping"] == "Pong"
+    assert conn.counters.action_errors == 1
+    await stop(conn, task)
+
+
+async def test_event_list_collects_its_events(fake: FakeAsterisk) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    fake.place_call(caller="5550001")
+    fake.place_call(caller="5550002")
+    result = await conn.request("CoreShowChannels")
+    assert [e["CallerIDNum"] for e in result.events] == ["5550001", "5550002"]
+    assert all(e.event == "CoreShowChannel" for e in result.events)
+    assert not any(e.event == "CoreShowChannel" for e in listener.events)
+    await stop(conn, task)
+
+
+async def test_malformed_message_is_counted_and_logged_and_reading_goes_on(
+    fake: FakeAsterisk,
+) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    with capture_logs() as logs:
+        fake.inject(b"Event: Broken\r\nno colon here\r\n\r\n")
+        fake.device_state("PJSIP/1001", "INUSE")
+        await until(
+            lambda: any(e.event == "DeviceStateChange" for e in listener.events), "next event"
+        )
+    assert conn.counters.malformed == 1
+    assert any(entry["event"] == "ami_malformed_message" for entry in logs)
+    await stop(conn, task)
+
+
+async def test_lost_connection_fails_actions_in_flight_and_never_resends_them(
+    fake: FakeAsterisk,
+) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    fake.ignore_next("Redirect")
+    in_flight = conn.send(
+        "Redirect", {"Channel": "PJSIP/a", "Context": "c", "Exten": "s", "Priority": 1}
+    )
+    await until(lambda: any(a["Action"] == "Redirect" for a in fake.actions), "redirect received")
+    await fake.drop_connections()
+    with pytest.raises(AmiConnectionError, match="was not sent again"):
+        await in_flight
+    await until(lambda: len(listener.sessions) == 2, "second login")
+    await conn.request("Ping")
+    assert listener.lost and "eof" in listener.lost[0]
+    assert [a["Action"] for a in fake.actions].count("Redirect") == 1  # never replayed
+    await stop(conn, task)
+
+
+async def test_asterisk_restart_is_recognised_from_fully_booted_uptime(fake: FakeAsterisk) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    assert not conn.asterisk_restarted
+    await fake.restart(down_s=0.05)
+    await until(lambda: len(listener.sessions) == 2 and conn.connected, "login after restart")
+    await conn.request("Ping")  # FullyBooted is read before this answer
+    assert conn.asterisk_restarted
+    await stop(conn, task)
+
+
+async def test_shutdown_event_ends_the_session_and_it_comes_back(fake: FakeAsterisk) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    await fake.restart(shutdown_event=True)
+    await until(lambda: len(listener.sessions) == 2, "login after shutdown")
+    assert any("shutdown" in reason or "eof" in reason for reason in listener.lost)
+    await stop(conn, task)
+
+
+async def test_close_stops_reconnecting() -> None:
+    async with FakeAsterisk(secret=SECRET) as fake:
+        listener = Listener()
+        conn, task = await running(fake, listener)
+        await until(lambda: conn.connected, "login")
+        await stop(conn, task)
+        logins = fake.logins
+        await asyncio.sleep(0.1)  # several backoff periods: nobody must come back
+        assert fake.logins == logins == 1
+
+
+def test_backoff_grows_exponentially_with_seeded_jitter_up_to_the_cap() -> None:
+    s = AmiSettings(backoff_initial_s=1, backoff_max_s=8, backoff_factor=2, backoff_jitter=0.25)
+    delays = s.backoff(random.Random(1))
+    first = [next(delays) for _ in range(6)]
+    for delay, nominal in zip(first, [1, 2, 4, 8, 8, 8], strict=True):
+        assert nominal * 0.75 <= delay <= nominal * 1.25
+    again = s.backoff(random.Random(1))
+    assert [next(again) for _ in range(6)] == first
+
+
+def test_settings_come_from_the_environment_and_hide_the_secret() -> None:
+    s = AmiSettings.from_env(
+        {"IVR_AMI_HOST": "pbx.local", "IVR_AMI_PORT": "5039", "IVR_AMI_SECRET": "topsecret"}
+    )
+    assert (s.host, s.port) == ("pbx.local", 5039)
+    assert "topsecret" not in repr(s) and "topsecret" not in str(s.model_dump())
+    assert s.secret.get_secret_value() == "topsecret"
