@@ -44,7 +44,7 @@ class Stream:
 
 @pytest.fixture
 async def live(tmp_path: Path) -> AsyncIterator[tuple[HttpServer, Any]]:
-    clock, core, hub, control, audit, _ = build(tmp_path)
+    _clock, _core, hub, control, audit, _ = build(tmp_path)
     app = create_app(hub=hub, control=control, tokens=tokens(), audit=audit)
     server = HttpServer(app, host="127.0.0.1", port=0, bus=hub.bus)
     await server.start()
