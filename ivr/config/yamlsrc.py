@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -98,7 +98,15 @@ def close_match(word: object, choices: Iterable[str]) -> str | None:
 
 
 class _Loader(yaml.SafeLoader):
-    """A safe loader that records where each value starts and refuses duplicate keys."""
+    """A safe loader that records where each value starts and refuses duplicate keys.
+
+    Dates stay text (``2026-10-01``): each model parses what it needs.
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML reads this class attribute)
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def __init__(self, stream: str, file: str) -> None:
         super().__init__(stream)
@@ -247,18 +255,20 @@ def problems_from(
     positions: Positions,
     *,
     model_cls: type[BaseModel] | None = None,
-    drop_loc: frozenset[str] = frozenset(),
+    rewrite: Callable[[list[str]], list[str]] | None = None,
     prefix: PathKey = (),
 ) -> list[Problem]:
     """Turn pydantic's errors into located Problems.
 
-    ``drop_loc`` names loc parts that are not keys of the file (the tags of a
-    discriminated union, e.g. a node's ``type``), which pydantic inserts.
+    ``rewrite`` removes loc parts that are not keys of the file (the tags of a
+    discriminated union, e.g. a node's ``type``, which pydantic inserts).
     """
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
-        loc = [str(x) for x in err["loc"] if str(x) not in drop_loc or isinstance(x, int)]
-        loc = [x for x in loc if not x.startswith("function-")]
+        loc = [str(x) for x in err["loc"] if not str(x).startswith("function-")]
+        loc = [x for x in loc if x != "[key]"]
+        if rewrite is not None:
+            loc = rewrite(loc)
         path = [*prefix, *loc]
         kind = err["type"]
         found = err.get("input")
@@ -303,7 +313,7 @@ def validate(
     positions: Positions,
     file: str | None = None,
     *,
-    drop_loc: frozenset[str] = frozenset(),
+    rewrite: Callable[[list[str]], list[str]] | None = None,
 ) -> M:
     """Validate ``data`` into ``model_cls``, or raise ConfigInvalidError with every problem."""
     if file is not None and not positions:
@@ -312,5 +322,5 @@ def validate(
         return model_cls.model_validate(data)
     except ValidationError as exc:
         raise ConfigInvalidError(
-            problems_from(exc, positions, model_cls=model_cls, drop_loc=drop_loc)
+            problems_from(exc, positions, model_cls=model_cls, rewrite=rewrite)
         ) from None
