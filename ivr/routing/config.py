@@ -110,6 +110,8 @@ class AlarmConfig(_Frozen):
     clear_factor: float = Field(0.8, gt=0, le=1)
     on_level1: Exit | None = None
     on_level2: Exit | None = None
+    # Who is never diverted at a peak: a transferred call (R3) never is; these tiers neither.
+    exempt_tiers: tuple[Tier, ...] = (Tier.VIP, Tier.GREEN)
 
     @model_validator(mode="after")
     def _ordered(self) -> AlarmConfig:
