@@ -83,6 +83,7 @@ Responses = dict[int | str, dict[str, Any]]
 _ERR: dict[str, Any] = {"model": ErrorOut}
 _AUTH: Responses = {401: {**_ERR, "description": "no token, or an unknown one"}, 403: _ERR}
 _SEAT: Responses = {**_AUTH, 404: _ERR, 409: _ERR}
+_BODY: Responses = {400: {"description": "the body is not JSON"}}
 
 
 def _body_error(loc: list[str | int], message: str) -> JSONResponse:
@@ -328,7 +329,10 @@ def create_app(
         return await seat_action(p, seat_id, "seat_logout", SeatLoggedOut(seat_id=seat_id), {})
 
     @app.post(
-        "/api/seats/{seat_id}/pause", response_model=SeatActionOut, tags=["seats"], responses=_SEAT
+        "/api/seats/{seat_id}/pause",
+        response_model=SeatActionOut,
+        tags=["seats"],
+        responses={**_SEAT, **_BODY},
     )
     async def pause(p: Who, seat_id: SeatId, body: PauseIn) -> SeatActionOut:
         event = SeatPaused(seat_id=seat_id, reason=body.reason)
@@ -344,7 +348,7 @@ def create_app(
         "/api/seats/{seat_id}/skills",
         response_model=SeatActionOut,
         tags=["seats"],
-        responses={**_SEAT, 422: {"description": "a bad body; the field is named"}},
+        responses={**_SEAT, **_BODY, 422: {"description": "a bad body; the field is named"}},
     )
     async def skills(p: Who, seat_id: SeatId, body: SkillsIn) -> SeatActionOut | JSONResponse:
         """New skills and levels; they take effect from the seat's next offer."""
@@ -388,7 +392,7 @@ def create_app(
         "/api/calls/{call_id}/transfer",
         response_model=TransferOut,
         tags=["calls"],
-        responses={**_AUTH, 404: _ERR, 409: _ERR},
+        responses={**_AUTH, **_BODY, 404: _ERR, 409: _ERR},
     )
     async def transfer(p: Who, call_id: str, body: TransferIn) -> TransferOut | JSONResponse:
         """A supervisor sends a call to another queue or seat, at top priority (R3)."""

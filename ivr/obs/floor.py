@@ -435,7 +435,7 @@ class Floor:
             oldest_queued_at=oldest,
             seats_open=open_seats,
             seats_by_state=by_state,
-            alarm_level=max(self.alarms.get(name, 0), self.alarms.get("*", 0)),
+            alarm_level=self.alarms.get(name, 0),  # the centre-wide level is scope "*"
             today=today,
             interval=interval,
             interval_start=self._interval_start,

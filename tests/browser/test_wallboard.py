@@ -1,0 +1,152 @@
+"""The wallboard in a real headless Chromium: it loads, follows the stream, turns red at an alarm."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from ivr.api.app import create_app
+from ivr.api.audit import AuditLog
+from ivr.api.auth import TokenBook
+from ivr.api.control import LocalControl
+from ivr.api.hub import Hub
+from ivr.api.server import HttpServer
+from ivr.clock import WallClock
+from ivr.config.settings import Role, TokenSettings
+from ivr.obs.floor import Floor
+from ivr.routing.core import RoutingCore
+from ivr.routing.events import CallEnded, CallEnqueued, SeatAnswered, SeatLoggedIn
+from ivr.routing.testing import centre
+from ivr.scheduling import ListScheduler
+
+from .conftest import EngineThread
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "wallboard-token-for-the-browser"
+RED = "rgb(197, 48, 48)"  # --alarm in the page
+GREEN = "rgb(31, 122, 63)"  # --ok
+
+
+@dataclass
+class Served:
+    url: str
+    control: LocalControl
+    thread: EngineThread
+
+    def send(self, *events: object) -> None:
+        for event in events:
+            self.thread.call(self.control.send, event)
+
+
+@pytest.fixture
+def served(engine_thread: EngineThread, tmp_path: Path) -> Iterator[Served]:
+    config = centre(
+        queues=[
+            {"name": "billing", "skill": "billing", "answer_time_limit_s": 15},
+            {"name": "faults", "skill": "faults", "answer_time_limit_s": 20},
+            {"name": "general"},
+        ],
+        seats=[
+            {"id": "1001", "skills": {"billing": 5}},
+            {"id": "1002", "skills": {"faults": 5}},
+            {"id": "1003", "skills": {"faults": 4}},
+        ],
+    )
+    clock = WallClock()
+    core = RoutingCore(config, clock=clock, scheduler=ListScheduler(), rng=random.Random(1))
+    floor = Floor(config, clock=clock, source=core)
+    hub = Hub(floor, clock=clock)
+    control = LocalControl(core, hub)
+    tokens = TokenBook([TokenSettings(name="wb", role=Role.WALLBOARD, token=SecretStr(TOKEN))])
+    app = create_app(hub=hub, control=control, tokens=tokens, audit=AuditLog(None, clock=clock))
+    server = HttpServer(app, host="127.0.0.1", port=0, bus=hub.bus)
+    engine_thread.run(server.start())
+    try:
+        yield Served(server.url, control, engine_thread)
+    finally:
+        engine_thread.run(server.stop())
+
+
+def _card(browser: Any, queue: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.CSS_SELECTOR, f'.queue[data-queue="{queue}"]')
+
+
+def _wait(browser: Any, condition: Any, what: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10, poll_frequency=0.05).until(lambda _: condition(), message=what)
+
+
+def _text(browser: Any, queue: str, cls: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(_card(browser, queue).find_element(By.CLASS_NAME, cls).text)
+
+
+def _border(browser: Any, queue: str) -> str:
+    return str(
+        browser.execute_script(
+            "return getComputedStyle(arguments[0]).borderTopColor", _card(browser, queue)
+        )
+    )
+
+
+def _live(browser: Any) -> bool:
+    return bool(browser.execute_script("return document.getElementById('status').className") == "live")
+
+
+def test_the_wallboard_follows_a_call_and_turns_the_queue_red_at_an_alarm(
+    browser: Any, served: Served
+) -> None:
+    served.send(SeatLoggedIn(seat_id="1001"))
+    browser.get(f"{served.url}/wallboard?token={TOKEN}")
+    _wait(browser, lambda: _live(browser), "the page connects to the stream")
+    _wait(browser, lambda: _text(browser, "billing", "waiting") == "0", "billing shows 0 waiting")
+    assert _border(browser, "billing") == GREEN
+    assert _text(browser, "billing", "open") == "1"
+
+    # A call arrives and a seat answers it: the answered count and service level move.
+    served.send(CallEnqueued(call_id="c1", queue="billing"))
+    served.send(SeatAnswered(call_id="c1", seat_id="1001"))
+    _wait(browser, lambda: _text(browser, "billing", "sl") == "100%", "service level 100%")
+    assert _text(browser, "billing", "conn") == "100%"
+
+    # More arrive while the only seat talks…
+    served.send(CallEnqueued(call_id="c2", queue="billing"))
+    _wait(browser, lambda: _text(browser, "billing", "waiting") == "1", "billing shows 1 waiting")
+    served.send(CallEnqueued(call_id="c3", queue="billing"))
+    served.send(CallEnqueued(call_id="c4", queue="billing"))
+    served.send(CallEnqueued(call_id="c5", queue="billing"))
+    _wait(browser, lambda: _text(browser, "billing", "waiting") == "4", "billing shows 4 waiting")
+    # …4 waiting for 1 open seat is past level 2 (3.5×): the queue turns red, and only it.
+    _wait(browser, lambda: _border(browser, "billing") == RED, "billing turns red")
+    assert _card(browser, "billing").get_attribute("data-alarm") == "2"
+    assert "ALARM 2" in _text(browser, "billing", "badge")
+    assert _border(browser, "faults") != RED
+
+    # The callers give up: the alarm clears and the queue is green again.
+    served.send(*(CallEnded(call_id=c, by="caller") for c in ("c2", "c3", "c4", "c5")))
+    _wait(browser, lambda: _text(browser, "billing", "waiting") == "0", "billing back to 0")
+    _wait(browser, lambda: _border(browser, "billing") == GREEN, "billing green again")
+
+    shot = os.environ.get("IVR_WALLBOARD_SCREENSHOT")
+    if shot:
+        browser.save_screenshot(shot)
+
+
+def test_without_a_token_the_page_says_what_to_do(browser: Any, served: Served) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served.url}/wallboard")
+    error = browser.find_element(By.ID, "error")
+    _wait(browser, lambda: "token" in error.text, "the page asks for a token")
