@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-COMMAND_MODULES: tuple[str, ...] = ("ivr.cli.config",)
+COMMAND_MODULES: tuple[str, ...] = ("ivr.cli.config", "ivr.cli.validate", "ivr.cli.flowtools")
 
 app = typer.Typer(
     name="ivr",
