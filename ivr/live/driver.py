@@ -1,0 +1,1000 @@
+"""The live driver: Asterisk's AMI events into the journey engine, its commands back out as actions.
+
+Like the simulator, it is a driver of :class:`ivr.engine.journey.Engine` and
+holds no flow or routing logic: it only translates.
+
+==========================  ===============================================
+Asterisk (AMI)              engine
+==========================  ===============================================
+AsyncAGIStart, new call     CallArrived (DNIS = agi_extension, else agi_dnid)
+AsyncAGIExec                PlaybackFinished / DigitsCollected (Result is
+                            URL-encoded; STREAM FILE gives the key's ASCII
+                            code, GET DATA the digits; -1 is a hang-up)
+DialEnd ANSWER              SeatAnswered
+DialEnd NOANSWER/BUSY/...   SeatDidNotAnswer(noanswer/busy/unreachable)
+Hangup of the caller        CallEnded(by=caller)
+Hangup of the talking seat  CallEnded(by=seat)
+BlindTransfer by a seat     TransferRequested (extension -> queue or seat)
+DeviceStateChange /         SeatDeviceBusy (only for use the engine did not
+ExtensionStatus             cause: a private call)
+vanished after a reconnect  CallEnded(by=system), the reason logged
+==========================  ===============================================
+
+==========================  ===============================================
+engine                      Asterisk (AMI)
+==========================  ===============================================
+PlayPrompts                 AGI STREAM FILE p "<escape keys>", one by one
+CollectDigits               STREAM FILE for all but the last prompt, then
+                            GET DATA last <timeout ms> <max digits>
+SayValue                    AGI SAY DIGITS / SAY NUMBER
+SetVariables                AGI SET VARIABLE
+StartHold / Announce        AGI SET MUSIC on; STREAM FILE + SAY NUMBER, music again
+OfferCall                   Setvar IVR_SEAT_ENDPOINT, IVR_RING_TIMEOUT and the
+                            screen pop (``__IVR_POP_*``, inherited by the
+                            seat's channel; never a secret), then Redirect
+                            into the seat context, which dials
+CancelOffer                 Redirect back into AsyncAGI (stops the Dial)
+TransferOut                 Redirect into the outbound context
+Hangup                      Hangup (cause 17 for busy)
+LookupCustomer /            the customer service (storage), answered with
+VerifyPassword              CustomerFound / PasswordChecked
+==========================  ===============================================
+
+Why a Redirect and not ``EXEC Dial`` inside AGI: AsyncAGI runs one command at
+a time, so a Dial would wait behind an announcement already playing, and the
+caller would not be given to the seat "at once". A Redirect takes the channel
+out of AGI immediately (``AsyncAGIEnd`` right away, as in the lab's
+``blind_transfer`` capture), and the Dial options (ring time, music while it
+rings, ``t`` for the seat's transfer key) stay in the dialplan the PBX owner
+controls. Actions that are not idempotent (Redirect, Hangup, Originate) are
+never sent again on their own: after a reconnect, :meth:`LiveDriver.resync`
+looks at what is really up and tells the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol
+
+import structlog
+
+from ivr.ami.codec import Message
+from ivr.ami.connection import ActionResult
+from ivr.clock import Clock, monotonic
+from ivr.engine.commands import (
+    CollectDigits,
+    CreateCallback,
+    Hangup,
+    LookupCustomer,
+    PlayPrompts,
+    RecordVoicemail,
+    SayValue,
+    SetVariables,
+    StartHold,
+    TransferOut,
+    VerifyPassword,
+)
+from ivr.engine.events import (
+    ActionFailed,
+    CallArrived,
+    DigitsCollected,
+    PlaybackFinished,
+)
+from ivr.engine.facts import JourneyEnded
+from ivr.errors import AmiActionError, AmiConnectionError, IvrError
+from ivr.live import agi
+from ivr.live.calls import JobKind, LiveCall, MediaJob
+from ivr.live.customers import CustomerService
+from ivr.live.settings import LiveSettings
+from ivr.routing.config import SeatConfig
+from ivr.routing.events import (
+    CallEnded,
+    SeatAnswered,
+    SeatDeviceBusy,
+    SeatDidNotAnswer,
+    TransferRequested,
+)
+from ivr.routing.outputs import Announce, CancelOffer, Fact, OfferCall
+from ivr.scheduling import Timer
+from ivr.secret import Secret
+
+log = structlog.get_logger("ivr.live")
+
+SENSITIVE = ("password", "passwd", "pin", "secret", "token")
+DIAL_FAILURES: dict[str, Literal["noanswer", "busy", "unreachable", "rejected"]] = {
+    "NOANSWER": "noanswer",
+    "BUSY": "busy",
+    "CHANUNAVAIL": "unreachable",
+    "CONGESTION": "unreachable",
+    "DONTCALL": "rejected",
+    "TORTURE": "rejected",
+    "INVALIDARGS": "unreachable",
+}
+BUSY_STATES = frozenset({"INUSE", "BUSY", "RINGING", "RINGINUSE", "ONHOLD"})
+FREE_STATES = frozenset({"NOT_INUSE"})
+
+
+class AmiSender(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+    asterisk_restarted: bool
+
+    def send(
+        self, action: str, headers: Any = (), *, timeout_s: float | None = None
+    ) -> asyncio.Future[ActionResult]: ...
+
+
+class EngineLike(Protocol):
+    def handle(self, event: Any) -> Sequence[object]: ...
+
+    def fire(self, timer: Timer) -> Sequence[object]: ...
+
+
+@dataclass(slots=True)
+class DriverStats:
+    ami_events: int = 0
+    engine_events: int = 0
+    engine_errors: int = 0
+    actions_sent: int = 0
+    action_errors: int = 0
+    resyncs: int = 0
+    calls_vanished: int = 0
+
+
+class LiveDriver:
+    def __init__(
+        self,
+        engine: EngineLike,
+        *,
+        seats: Sequence[SeatConfig],
+        queues: Iterable[str],
+        clock: Clock,
+        settings: LiveSettings | None = None,
+        customers: CustomerService | None = None,
+        sinks: Sequence[Callable[[Sequence[object]], None]] = (),
+    ) -> None:
+        self._engine = engine
+        self._settings = settings or LiveSettings()
+        self._clock = clock
+        self._customers = customers
+        self._sinks = list(sinks)
+        self._queues = set(queues)
+        self._seat_ids = {s.id for s in seats}
+        self._seat_by_device = {s.endpoint: s.id for s in seats if s.endpoint}
+        self._conn: AmiSender | None = None
+        self.calls: dict[str, LiveCall] = {}
+        self._by_seat_leg: dict[str, str] = {}  # seat leg uniqueid -> call id
+        self._engaged: dict[str, str] = {}  # seat id -> call id (rung or talking for us)
+        self._device_busy: dict[str, bool] = {}
+        self._steps: dict[str, str] = {}  # AGI CommandID -> call id
+        self._step_ids = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._deferred: list[tuple[str, object]] = []  # commands met while disconnected
+        self._resyncing = False
+        self.stats = DriverStats()
+        self.on_action: Callable[[str, Mapping[str, object]], None] | None = None  # bench hook
+
+    # --- wiring ------------------------------------------------------------------
+
+    def attach(self, conn: AmiSender) -> None:
+        self._conn = conn
+
+    def add_sink(self, sink: Callable[[Sequence[object]], None]) -> None:
+        self._sinks.append(sink)
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Any, what: str) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro, name=what)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("driver_task_failed", task=task.get_name(), error=repr(task.exception()))
+
+    # --- the engine side ------------------------------------------------------------
+
+    def submit(self, event: object) -> None:
+        """An event from outside Asterisk (the supervisor's API: a transfer, a seat login)."""
+        self._to_engine(event)
+
+    def fire(self, timer: Timer) -> None:
+        try:
+            outputs = self._engine.fire(timer)
+        except IvrError as exc:
+            self.stats.engine_errors += 1
+            log.error(
+                "engine_refused_timer", timer=repr(timer), error=exc.error_id, message=exc.message
+            )
+            return
+        self._carry_out(outputs)
+
+    def _to_engine(self, event: object) -> None:
+        self.stats.engine_events += 1
+        try:
+            outputs = self._engine.handle(event)
+        except IvrError as exc:
+            # An event the engine's state forbids (a race with Asterisk): logged, counted, skipped.
+            self.stats.engine_errors += 1
+            log.warning(
+                "engine_refused_event",
+                event=type(event).__name__,
+                call_id=getattr(event, "call_id", None),
+                error=exc.error_id,
+                message=exc.message,
+            )
+            return
+        self._carry_out(outputs)
+
+    def _carry_out(self, outputs: Sequence[object]) -> None:
+        for sink in self._sinks:
+            sink(outputs)
+        skip_cancel = {o.call_id for o in outputs if isinstance(o, OfferCall)}
+        for out in outputs:
+            if isinstance(out, JourneyEnded):
+                call = self.calls.get(out.call_id)
+                if call is not None:
+                    call.over = True
+            elif isinstance(out, CancelOffer) and out.call_id in skip_cancel:
+                self._release_offer(
+                    out.call_id
+                )  # a new offer follows at once: one Redirect is enough
+            elif not _is_fact(out):
+                self._command(out)
+
+    def _command(self, cmd: object) -> None:
+        call_id = getattr(cmd, "call_id", None)
+        call = self.calls.get(call_id) if isinstance(call_id, str) else None
+        if call is None:
+            log.debug("command_for_gone_call", command=type(cmd).__name__, call_id=call_id)
+            return
+        if self._conn is None or not self._conn.connected:
+            if isinstance(cmd, LookupCustomer | VerifyPassword):
+                pass  # no AMI needed
+            else:
+                self._deferred.append((call.call_id, cmd))
+                log.info(
+                    "command_deferred_until_reconnect",
+                    command=type(cmd).__name__,
+                    call_id=call.call_id,
+                )
+                return
+        match cmd:
+            case PlayPrompts():
+                escape = agi.ALL_KEYS if cmd.interruptible else ""
+                steps = deque(agi.stream_file(p, escape) for p in cmd.prompts)
+                self._job(
+                    call,
+                    MediaJob(
+                        kind=JobKind.PLAY,
+                        command_name="PlayPrompts",
+                        steps=steps,
+                        interruptible=cmd.interruptible,
+                    ),
+                )
+            case CollectDigits():
+                prompts = list(cmd.prompts) or ["silence/1"]
+                steps = deque(agi.stream_file(p, agi.ALL_KEYS) for p in prompts[:-1])
+                self._job(
+                    call,
+                    MediaJob(
+                        kind=JobKind.COLLECT,
+                        command_name="CollectDigits",
+                        steps=steps,
+                        final=prompts[-1],
+                        timeout_s=cmd.timeout_s,
+                        max_digits=cmd.max_digits,
+                        terminator=cmd.terminator,
+                        secret=cmd.secret,
+                    ),
+                )
+            case SayValue():
+                try:
+                    line = agi.say(cmd.kind, cmd.value, agi.ALL_KEYS)
+                except ValueError as exc:
+                    self._to_engine(
+                        ActionFailed(call_id=call.call_id, command="SayValue", reason=str(exc))
+                    )
+                    return
+                self._job(
+                    call, MediaJob(kind=JobKind.PLAY, command_name="SayValue", steps=deque([line]))
+                )
+            case RecordVoicemail():
+                steps = deque([agi.stream_file(cmd.prompt, "")] if cmd.prompt else [])
+                path = f"{self._settings.voicemail_dir}/{cmd.box}/{call.call_id}"
+                steps.append(agi.record_file(path, cmd.max_s))
+                self._job(
+                    call,
+                    MediaJob(
+                        kind=JobKind.PLAY,
+                        command_name="RecordVoicemail",
+                        steps=steps,
+                        interruptible=False,
+                    ),
+                )
+            case SetVariables():
+                lines = deque(
+                    agi.set_variable(k, v) for k, v in cmd.variables.items() if not _sensitive(k, v)
+                )
+                self._job(
+                    call, MediaJob(kind=JobKind.FIRE, command_name="SetVariables", steps=lines)
+                )
+            case StartHold():
+                call.hold_class = cmd.music_class or self._settings.music_class
+                self._job(
+                    call,
+                    MediaJob(
+                        kind=JobKind.FIRE,
+                        command_name="StartHold",
+                        steps=deque([agi.set_music(True, call.hold_class)]),
+                        on_hold=True,
+                    ),
+                )
+            case Announce():
+                self._announce(call, cmd)
+            case OfferCall():
+                self._offer(call, cmd)
+            case CancelOffer():
+                self._cancel_offer(call, cmd)
+            case TransferOut():
+                self._drop_jobs(call, everything=True)
+                self._action(
+                    call,
+                    "Redirect",
+                    {
+                        "Channel": call.channel,
+                        "Context": self._settings.outbound_context,
+                        "Exten": cmd.number,
+                        "Priority": 1,
+                    },
+                )
+            case Hangup():
+                self._drop_jobs(call, everything=True)
+                cause = 17 if cmd.cause == "busy" else 16
+                self._action(call, "Hangup", {"Channel": call.channel, "Cause": cause}, quiet=True)
+            case CreateCallback():
+                # The recorder (a sink) writes the task; the caller's line is then ended.
+                self._drop_jobs(call, everything=True)
+                self._action(call, "Hangup", {"Channel": call.channel, "Cause": 16}, quiet=True)
+            case LookupCustomer():
+                self._ask_customers(call.call_id, cmd)
+            case VerifyPassword():
+                self._ask_customers(call.call_id, cmd)
+            case _:
+                log.warning(
+                    "command_not_supported_live", command=type(cmd).__name__, call_id=call.call_id
+                )
+
+    # --- customers ------------------------------------------------------------------
+
+    def _ask_customers(self, call_id: str, cmd: LookupCustomer | VerifyPassword) -> None:
+        if self._customers is None:
+            self._to_engine(
+                ActionFailed(
+                    call_id=call_id,
+                    command=type(cmd).__name__,
+                    reason="no customer store configured",
+                )
+            )
+            return
+        self._spawn(self._customer_answer(call_id, cmd), f"customers-{call_id}")
+
+    async def _customer_answer(self, call_id: str, cmd: LookupCustomer | VerifyPassword) -> None:
+        assert self._customers is not None
+        answer: object
+        try:
+            if isinstance(cmd, LookupCustomer):
+                answer = await self._customers.answer_lookup(cmd)
+            else:
+                answer = await self._customers.answer_verify(cmd)
+        except IvrError as exc:
+            answer = ActionFailed(call_id=call_id, command=type(cmd).__name__, reason=exc.error_id)
+        call = self.calls.get(call_id)
+        if call is not None and not call.over and not call.ended:
+            self._to_engine(answer)
+
+    # --- media jobs over AsyncAGI ---------------------------------------------------
+
+    def _job(self, call: LiveCall, job: MediaJob) -> None:
+        call.jobs.append(job)
+        self._pump(call)
+
+    def _pump(self, call: LiveCall) -> None:
+        """Send the next AGI command of the call's current job, if the channel is in AGI and idle."""
+        while call.in_agi and call.step is None and call.jobs:
+            job = call.jobs[0]
+            if job.steps:
+                self._agi(call, job.steps.popleft())
+                return
+            if job.kind is JobKind.COLLECT and job.final is not None:
+                final, job.final = job.final, None
+                self._agi(
+                    call,
+                    agi.get_data(final, job.timeout_s, max(1, job.max_digits - len(job.digits))),
+                )
+                return
+            call.jobs.popleft()
+            self._finish(call, job, None)
+
+    def _agi(self, call: LiveCall, line: str) -> None:
+        self._step_ids += 1
+        cid = f"ivr{self._step_ids}"
+        call.step, call.step_line = cid, line
+        self._steps[cid] = call.call_id
+        self._action(
+            call, "AGI", {"Channel": call.channel, "Command": line, "CommandID": cid}, step=cid
+        )
+
+    def _finish(self, call: LiveCall, job: MediaJob, key: str | None) -> None:
+        if job.kind is JobKind.PLAY:
+            self._to_engine(PlaybackFinished(call_id=call.call_id, digit=key))
+        elif job.kind is JobKind.COLLECT:
+            digits = job.digits
+            if job.terminator and job.terminator in digits:
+                digits = digits.split(job.terminator, 1)[0]
+            value: str | Secret = Secret(digits) if job.secret else digits
+            self._to_engine(DigitsCollected(call_id=call.call_id, digits=value))
+
+    def _agi_exec(self, msg: Message) -> None:
+        cid = msg.get("CommandId") or ""
+        call_id = self._steps.pop(cid, None)
+        call = self.calls.get(call_id) if call_id else None
+        if call is None or call.step != cid:
+            return  # a result for a command given up (redirect, hang-up, replay)
+        call.step, line = None, call.step_line
+        call.step_line = None
+        result = agi.parse_result(msg.get("Result") or "")
+        job = call.jobs[0] if call.jobs else None
+        if result.hung_up:
+            call.jobs.clear()  # the Hangup event follows and ends the call
+            return
+        if job is None:
+            self._pump(call)
+            return
+        if not result.ok:
+            call.jobs.popleft()
+            log.warning(
+                "agi_command_failed",
+                call_id=call.call_id,
+                command=(line or "").split(" ", 2)[:2],
+                result=result.code,
+                text=result.rest,
+            )
+            if job.kind is not JobKind.FIRE:
+                self._to_engine(
+                    ActionFailed(
+                        call_id=call.call_id,
+                        command=job.command_name,
+                        reason=f"agi {result.code}: {result.rest}",
+                    )
+                )
+            self._pump(call)
+            return
+        if job.kind is JobKind.PLAY:
+            key = result.key()
+            if key is not None and job.interruptible:
+                call.jobs.popleft()
+                self._finish(call, job, key)
+        elif job.kind is JobKind.COLLECT:
+            if line is not None and line.startswith("GET DATA"):
+                job.digits += result.digits()
+                call.jobs.popleft()
+                self._finish(call, job, None)
+            else:
+                key = result.key()
+                if key is not None:
+                    job.digits += key
+                    done = len(job.digits) >= job.max_digits or key == job.terminator
+                    job.steps.clear()
+                    if done:
+                        call.jobs.popleft()
+                        self._finish(call, job, None)
+                    else:
+                        job.final = "silence/1"
+        self._pump(call)
+
+    def _drop_jobs(self, call: LiveCall, *, everything: bool = False) -> None:
+        """The channel leaves the menu (to a seat, out, or hung up): music and announcements go."""
+        if everything:
+            call.jobs.clear()
+        else:
+            call.jobs = deque(j for j in call.jobs if not j.on_hold)
+        if call.step is not None:
+            self._steps.pop(call.step, None)
+            call.step = call.step_line = None
+
+    def _announce(self, call: LiveCall, cmd: Announce) -> None:
+        if not call.in_agi or call.offer_seat is not None:
+            return  # ringing a seat or talking: no announcement
+        there_are, waiting = self._settings.announce_position_prompts
+        hold_time, minutes = self._settings.announce_wait_prompts
+        steps = deque(
+            [
+                agi.stream_file(there_are, ""),
+                agi.say("number", str(max(1, cmd.position)), ""),
+                agi.stream_file(waiting, ""),
+                agi.stream_file(hold_time, ""),
+                agi.say("number", str(max(1, round(cmd.estimated_wait_s / 60))), ""),
+                agi.stream_file(minutes, ""),
+                agi.set_music(True, call.hold_class or self._settings.music_class),
+            ]
+        )
+        self._job(
+            call, MediaJob(kind=JobKind.FIRE, command_name="Announce", steps=steps, on_hold=True)
+        )
+
+    # --- seats ----------------------------------------------------------------------
+
+    def _offer(self, call: LiveCall, cmd: OfferCall) -> None:
+        if cmd.endpoint is None:
+            self._to_engine(
+                SeatDidNotAnswer(call_id=call.call_id, seat_id=cmd.seat_id, reason="unreachable")
+            )
+            return
+        if call.talking_seat is not None:
+            self._release_seat(
+                call
+            )  # a transfer by the API: the old seat's leg is dropped by the Redirect
+        call.offer_seat = cmd.seat_id
+        self._engaged[cmd.seat_id] = call.call_id
+        self._drop_jobs(call)
+        ring = round(cmd.ring_timeout_s + self._settings.ring_grace_s)
+        variables: list[tuple[str, str]] = [
+            ("IVR_SEAT_ENDPOINT", cmd.endpoint),
+            ("IVR_RING_TIMEOUT", str(max(1, ring))),
+            ("IVR_SEAT_ID", cmd.seat_id),
+            ("IVR_MOH_CLASS", call.hold_class or self._settings.music_class),
+            (f"__{self._settings.pop_prefix}CALL_ID", call.call_id),
+        ]
+        variables += [
+            (f"__{self._settings.pop_prefix}{k}", v) for k, v in screen_pop_variables(cmd.context)
+        ]
+        for name, value in variables:
+            self._action(
+                call,
+                "Setvar",
+                {"Channel": call.channel, "Variable": name, "Value": value},
+                quiet=True,
+            )
+        self._action(
+            call,
+            "Redirect",
+            {
+                "Channel": call.channel,
+                "Context": self._settings.seat_context,
+                "Exten": "s",
+                "Priority": 1,
+            },
+            offer=cmd.seat_id,
+        )
+        call.in_agi = False  # the Redirect takes it out of AGI at once
+
+    def _cancel_offer(self, call: LiveCall, cmd: CancelOffer) -> None:
+        if call.offer_seat != cmd.seat_id:
+            return
+        self._release_offer(call.call_id)
+        # Back into AsyncAGI: the Dial stops, the caller waits again.
+        self._action(
+            call,
+            "Redirect",
+            {
+                "Channel": call.channel,
+                "Context": self._settings.entry_context,
+                "Exten": call.dnis,
+                "Priority": 1,
+            },
+            quiet=True,
+        )
+
+    def _release_offer(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is None or call.offer_seat is None:
+            return
+        if self._engaged.get(call.offer_seat) == call_id:
+            del self._engaged[call.offer_seat]
+        call.offer_seat = None
+        if call.seat_uniqueid is not None:
+            self._by_seat_leg.pop(call.seat_uniqueid, None)
+            call.seat_uniqueid = None
+
+    def _release_seat(self, call: LiveCall) -> None:
+        if call.talking_seat is not None and self._engaged.get(call.talking_seat) == call.call_id:
+            del self._engaged[call.talking_seat]
+        call.talking_seat = None
+        if call.seat_uniqueid is not None:
+            self._by_seat_leg.pop(call.seat_uniqueid, None)
+            call.seat_uniqueid = None
+
+    # --- actions --------------------------------------------------------------------
+
+    def _action(
+        self,
+        call: LiveCall,
+        action: str,
+        headers: Mapping[str, object],
+        *,
+        step: str | None = None,
+        offer: str | None = None,
+        quiet: bool = False,
+    ) -> None:
+        assert self._conn is not None
+        self.stats.actions_sent += 1
+        if self.on_action is not None:
+            self.on_action(action, headers)
+        future = self._conn.send(action, headers)
+        future.add_done_callback(
+            lambda f: self._action_done(
+                f, call.call_id, action, step=step, offer=offer, quiet=quiet
+            )
+        )
+
+    def _action_done(
+        self,
+        future: asyncio.Future[ActionResult],
+        call_id: str,
+        action: str,
+        *,
+        step: str | None,
+        offer: str | None,
+        quiet: bool,
+    ) -> None:
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is None:
+            return
+        call = self.calls.get(call_id)
+        if isinstance(exc, AmiConnectionError):
+            # Never resent: the resynchronisation after the reconnect finds out what happened.
+            if call is not None and offer is not None and call.offer_seat == offer:
+                call.offer_unsure = True
+            return
+        self.stats.action_errors += 1
+        reason = (
+            exc.details.get("reason", str(exc)) if isinstance(exc, AmiActionError) else repr(exc)
+        )
+        log.warning("ami_action_failed", call_id=call_id, action=action, reason=reason)
+        if call is None or call.over or call.ended or quiet:
+            return
+        if step is not None and call.step == step:
+            self._steps.pop(step, None)
+            call.step = call.step_line = None
+            job = call.jobs.popleft() if call.jobs else None
+            if job is not None and job.kind is not JobKind.FIRE:
+                self._to_engine(
+                    ActionFailed(call_id=call_id, command=job.command_name, reason=str(reason))
+                )
+            self._pump(call)
+        elif offer is not None and call.offer_seat == offer:
+            self._release_offer(call_id)
+            call.in_agi = True  # the Redirect did not happen: the caller is still in AGI
+            self._to_engine(SeatDidNotAnswer(call_id=call_id, seat_id=offer, reason="unreachable"))
+            self._pump(call)
+        elif action == "Redirect":
+            self._to_engine(ActionFailed(call_id=call_id, command=action, reason=str(reason)))
+
+    # --- AMI events -----------------------------------------------------------------
+
+    def on_event(self, msg: Message) -> None:
+        self.stats.ami_events += 1
+        name = msg.event
+        handler = self._handlers.get(name or "")
+        if handler is not None:
+            handler(self, msg)
+
+    def _on_agi_start(self, msg: Message) -> None:
+        uid = msg.get("Uniqueid") or ""
+        env = agi.parse_env(msg.get("Env") or "")
+        call = self.calls.get(uid)
+        channel = msg.get("Channel") or env.get("agi_channel", "")
+        if call is None:
+            dnis = env.get("agi_extension") or ""
+            if not dnis or dnis == "s":
+                dnis = (
+                    env.get("agi_dnid", "")
+                    if env.get("agi_dnid") not in (None, "", "unknown")
+                    else dnis
+                )
+            call = LiveCall(
+                call_id=uid,
+                channel=channel,
+                linkedid=msg.get("Linkedid") or uid,
+                dnis=dnis,
+                in_agi=True,
+            )
+            self.calls[uid] = call
+            caller = msg.get("CallerIDNum") or env.get("agi_callerid", "")
+            self._to_engine(
+                CallArrived(
+                    call_id=uid,
+                    caller="" if caller in ("<unknown>", "unknown") else caller,
+                    dnis=dnis,
+                    channel=channel,
+                    linkedid=call.linkedid,
+                )
+            )
+            return
+        # A call coming back into AGI: after a seat did not answer, a cancelled offer, a transfer.
+        call.channel = channel or call.channel
+        call.in_agi = True
+        call.step = call.step_line = None
+        if (
+            call.hold_class is not None
+            and call.offer_seat is None
+            and call.talking_seat is None
+            and not any(j.command_name == "StartHold" for j in call.jobs)
+        ):
+            call.jobs.appendleft(
+                MediaJob(
+                    kind=JobKind.FIRE,
+                    command_name="StartHold",
+                    steps=deque([agi.set_music(True, call.hold_class)]),
+                    on_hold=True,
+                )
+            )
+        self._pump(call)
+
+    def _on_agi_end(self, msg: Message) -> None:
+        call = self.calls.get(msg.get("Uniqueid") or "")
+        if call is not None:
+            call.in_agi = False
+            if call.step is not None:
+                self._steps.pop(call.step, None)
+                call.step = call.step_line = None
+
+    def _on_dial_begin(self, msg: Message) -> None:
+        call = self.calls.get(msg.get("Uniqueid") or "")
+        if call is None or call.offer_seat is None:
+            return
+        dest = msg.get("DestUniqueid") or ""
+        call.seat_uniqueid = dest
+        self._by_seat_leg[dest] = call.call_id
+
+    def _on_dial_end(self, msg: Message) -> None:
+        call = self.calls.get(msg.get("Uniqueid") or "")
+        if call is None or call.offer_seat is None:
+            return
+        if msg.get("DestUniqueid") != call.seat_uniqueid:
+            return  # the end of an earlier dial
+        status = (msg.get("DialStatus") or "").upper()
+        seat = call.offer_seat
+        if status == "ANSWER":
+            call.offer_seat = None
+            call.talking_seat = seat
+            call.hold_class = None
+            self._to_engine(SeatAnswered(call_id=call.call_id, seat_id=seat))
+        elif status == "CANCEL":
+            return  # our Redirect, or the caller hung up: the Hangup event says which
+        else:
+            self._release_offer(call.call_id)
+            self._to_engine(
+                SeatDidNotAnswer(
+                    call_id=call.call_id,
+                    seat_id=seat,
+                    reason=DIAL_FAILURES.get(status, "unreachable"),
+                )
+            )
+
+    def _on_hangup(self, msg: Message) -> None:
+        uid = msg.get("Uniqueid") or ""
+        call = self.calls.pop(uid, None)
+        if call is not None:
+            self._drop_jobs(call, everything=True)
+            self._release_offer(call.call_id)
+            self._release_seat(call)
+            if not call.over and not call.ended:
+                call.ended = True
+                self._to_engine(CallEnded(call_id=call.call_id, by="caller"))
+            return
+        call_id = self._by_seat_leg.pop(uid, None)
+        call = self.calls.get(call_id) if call_id else None
+        if call is None:
+            return
+        if call.talking_seat is not None and call.seat_uniqueid == uid:
+            call.seat_uniqueid = None
+            self._release_seat(call)
+            if not call.over and not call.ended:
+                call.ended = True
+                self._to_engine(CallEnded(call_id=call.call_id, by="seat"))
+
+    def _on_blind_transfer(self, msg: Message) -> None:
+        call = self.calls.get(msg.get("TransfereeUniqueid") or "")
+        if call is None or call.talking_seat is None:
+            return
+        seat = call.talking_seat
+        self._release_seat(call)  # its leg hangs up next: not the end of the call
+        target = msg.get("Extension") or ""
+        target = self._settings.transfer_targets.get(target, target)
+        queue = target if target in self._queues else None
+        seat_id = target if queue is None and target in self._seat_ids else None
+        if queue is None and seat_id is None:
+            log.warning("transfer_to_unknown_target", call_id=call.call_id, target=target)
+        self._to_engine(
+            TransferRequested(
+                call_id=call.call_id,
+                queue=queue,
+                seat_id=seat_id,
+                by=seat,
+                note=f"blind transfer to {target}",
+            )
+        )
+
+    def _on_device_state(self, msg: Message) -> None:
+        seat = self._seat_by_device.get(msg.get("Device") or "")
+        if seat is None:
+            return
+        self._device(seat, (msg.get("State") or "").upper())
+
+    def _on_extension_status(self, msg: Message) -> None:
+        exten = msg.get("Exten") or ""
+        seat = exten if exten in self._seat_ids else None
+        if seat is None:
+            return
+        try:
+            status = int(msg.get("Status") or "0")
+        except ValueError:
+            return
+        state = (
+            "NOT_INUSE"
+            if status == 0
+            else ("INUSE" if status > 0 and status & (1 | 2 | 8 | 16) else "")
+        )
+        self._device(seat, state)
+
+    def _device(self, seat: str, state: str) -> None:
+        if seat in self._engaged:
+            return  # busy with our own call: the engine knows
+        if state in BUSY_STATES:
+            busy = True
+        elif state in FREE_STATES:
+            busy = False
+        else:
+            return
+        if self._device_busy.get(seat, False) != busy:
+            self._device_busy[seat] = busy
+            self._to_engine(SeatDeviceBusy(seat_id=seat, busy=busy))
+
+    _handlers: ClassVar[dict[str, Callable[[LiveDriver, Message], None]]] = {
+        "AsyncAGIStart": _on_agi_start,
+        "AsyncAGIExec": _agi_exec,
+        "AsyncAGIEnd": _on_agi_end,
+        "DialBegin": _on_dial_begin,
+        "DialEnd": _on_dial_end,
+        "Hangup": _on_hangup,
+        "BlindTransfer": _on_blind_transfer,
+        "DeviceStateChange": _on_device_state,
+        "ExtensionStatus": _on_extension_status,
+    }
+
+    # --- the connection's life ------------------------------------------------------
+
+    def on_connected(self, session: int) -> None:
+        if session > 1 or self.calls or self._deferred:
+            self._spawn(self.resync(), "ami-resync")
+
+    def on_lost(self, reason: str) -> None:
+        # Nothing is resent: what was out is looked at again by resync() after the next login.
+        log.warning("driver_connection_lost", reason=reason, calls=len(self.calls))
+
+    async def resync(self) -> None:
+        """After a reconnect: end the calls Asterisk no longer has, carry on with the others."""
+        assert self._conn is not None
+        self.stats.resyncs += 1
+        try:
+            result = await self._conn.send("CoreShowChannels")
+        except IvrError as exc:
+            log.warning("resync_failed", error=exc.error_id)
+            return
+        up = {e.get("Uniqueid") or "": e for e in result.events}
+        reason = (
+            "asterisk restarted"
+            if self._conn.asterisk_restarted
+            else "gone while the AMI link was down"
+        )
+        started = monotonic()
+        for call in list(self.calls.values()):
+            chan = up.get(call.call_id)
+            if chan is None:
+                self.stats.calls_vanished += 1
+                self.calls.pop(call.call_id, None)
+                self._drop_jobs(call, everything=True)
+                self._release_offer(call.call_id)
+                self._release_seat(call)
+                log.warning("call_vanished", call_id=call.call_id, reason=reason)
+                if not call.over and not call.ended:
+                    call.ended = True
+                    self._to_engine(CallEnded(call_id=call.call_id, by="system"))
+                continue
+            self._reconcile(call, chan, up)
+        deferred, self._deferred = self._deferred, []
+        for call_id, cmd in deferred:
+            if call_id in self.calls:
+                self._command(cmd)
+        log.info(
+            "resync_done",
+            calls=len(self.calls),
+            reason=reason,
+            took_ms=round((monotonic() - started) * 1000, 2),
+        )
+
+    def _reconcile(self, call: LiveCall, chan: Message, up: Mapping[str, Message]) -> None:
+        app = (chan.get("Application") or "").upper()
+        bridged = bool(chan.get("BridgeId"))
+        in_agi = app == "AGI"
+        if call.offer_seat is not None:
+            seat = call.offer_seat
+            if bridged:
+                call.offer_seat, call.talking_seat = None, seat
+                self._to_engine(SeatAnswered(call_id=call.call_id, seat_id=seat))
+            elif in_agi:
+                self._release_offer(call.call_id)
+                self._to_engine(
+                    SeatDidNotAnswer(
+                        call_id=call.call_id,
+                        seat_id=seat,
+                        reason="unreachable" if call.offer_unsure else "noanswer",
+                    )
+                )
+            call.offer_unsure = False
+        elif call.talking_seat is not None and not bridged:
+            seat_up = call.seat_uniqueid is not None and call.seat_uniqueid in up
+            if not seat_up:
+                self._release_seat(call)
+                if not call.over and not call.ended:
+                    call.ended = True
+                    self._to_engine(CallEnded(call_id=call.call_id, by="seat"))
+                return
+        if in_agi and call.step is not None:
+            # Its answer may have been lost with the link. Media commands are safe to send again
+            # (a prompt heard twice at worst), so the current job goes back one step.
+            line = call.step_line
+            self._steps.pop(call.step, None)
+            call.step = call.step_line = None
+            if line is not None and call.jobs:
+                job = call.jobs[0]
+                if line.startswith("GET DATA"):
+                    job.final = line.split(" ")[2]
+                else:
+                    job.steps.appendleft(line)
+        call.in_agi = in_agi
+        self._pump(call)
+
+
+def screen_pop_variables(context: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The screen pop as channel variables: scalars as text, lists as compact JSON; never a secret."""
+    out: list[tuple[str, str]] = []
+    for key, value in context.items():
+        if _sensitive(key, value) or value is None:
+            continue
+        name = "".join(ch if ch.isalnum() else "_" for ch in str(key)).upper()
+        if isinstance(value, str | int | float | bool):
+            text = str(value)
+        else:
+            try:
+                text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+            except (TypeError, ValueError):
+                continue
+        out.append((name, text.replace("\r", " ").replace("\n", " ")))
+    return out
+
+
+def _sensitive(key: object, value: object) -> bool:
+    if isinstance(value, Secret):
+        return True
+    lowered = str(key).lower()
+    return any(word in lowered for word in SENSITIVE)
+
+
+def _is_fact(out: object) -> bool:
+    return isinstance(out, Fact)

@@ -1,0 +1,30 @@
+"""How the live driver meets the dialplan: context names, music, transfer codes.
+
+They must agree with ``docs/asterisk/extensions.conf``; the defaults do. The
+issue-7 configuration file composes :class:`LiveSettings` beside
+:class:`ivr.ami.settings.AmiSettings`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LiveSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entry_context: str = "ivr-entry"  # AGI(agi:async): calls arrive here
+    seat_context: str = "ivr-seat"  # Dial(${IVR_SEAT_ENDPOINT},...), then back to AGI if unanswered
+    transfer_context: str = "ivr-transfer"  # a seat's blind transfer lands the caller here
+    outbound_context: str = "ivr-outbound"  # TransferOut: Dial the outside number
+    music_class: str = "default"
+    ring_grace_s: float = Field(
+        2.0, ge=0
+    )  # Dial rings this much longer than the core's ring timeout: the core's timer decides
+    transfer_targets: dict[str, str] = Field(
+        default_factory=dict
+    )  # extension dialled after the transfer code -> queue or seat id; else the extension itself
+    voicemail_dir: str = "ivr-voicemail"
+    announce_position_prompts: tuple[str, str] = ("queue-thereare", "queue-callswaiting")
+    announce_wait_prompts: tuple[str, str] = ("queue-holdtime", "queue-minutes")
+    pop_prefix: str = "IVR_POP_"  # screen pop variables on the seat's channel
