@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ivr.routing.outputs import Command
 from ivr.secret import Secret
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PlayPrompts:
+class PlayPrompts(Command):
     """Play the prompts in order. Answered by ``PlaybackFinished``."""
 
     call_id: str
@@ -26,7 +27,7 @@ class PlayPrompts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CollectDigits:
+class CollectDigits(Command):
     """Play the prompts and gather digits. Answered by ``DigitsCollected``.
 
     Collection ends at ``max_digits``, at ``terminator`` (not included), or
@@ -44,7 +45,7 @@ class CollectDigits:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SayValue:
+class SayValue(Command):
     """Speak a value. Answered by ``PlaybackFinished``."""
 
     call_id: str
@@ -54,7 +55,7 @@ class SayValue:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LookupCustomer:
+class LookupCustomer(Command):
     """Find the customer. Answered by ``CustomerFound``."""
 
     call_id: str
@@ -63,7 +64,7 @@ class LookupCustomer:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerifyPassword:
+class VerifyPassword(Command):
     """Check the account's 6-digit password. Answered by ``PasswordChecked``."""
 
     call_id: str
@@ -72,7 +73,7 @@ class VerifyPassword:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StartHold:
+class StartHold(Command):
     """The caller waits in a queue: music on hold until a seat is offered the call."""
 
     call_id: str
@@ -81,7 +82,7 @@ class StartHold:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TransferOut:
+class TransferOut(Command):
     """Send the call to an outside number; the journey ends here."""
 
     call_id: str
@@ -89,7 +90,7 @@ class TransferOut:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CreateCallback:
+class CreateCallback(Command):
     """Record a callback task for the back office; the caller's line is then ended."""
 
     call_id: str
@@ -100,7 +101,7 @@ class CreateCallback:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RecordVoicemail:
+class RecordVoicemail(Command):
     """Record a message for the back office. Answered by ``PlaybackFinished`` when done."""
 
     call_id: str
@@ -111,7 +112,7 @@ class RecordVoicemail:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SetVariables:
+class SetVariables(Command):
     """Write variables on the call's channel (the screen pop for the seat's channel, say)."""
 
     call_id: str
@@ -119,7 +120,7 @@ class SetVariables:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Hangup:
+class Hangup(Command):
     """End the call. ``cause``: ``normal`` or ``busy`` (a busy signal first)."""
 
     call_id: str
