@@ -452,7 +452,10 @@ def create_app(
                 outcome="failed",
                 details={"problems": problems},
             )
-            body = ProblemsOut(error_id=exc.error_id, message=exc.message, problems=problems)
+            details = {k: v for k, v in exc.details.items() if k != "problems"}
+            body = ProblemsOut(
+                error_id=exc.error_id, message=exc.message, details=details, problems=problems
+            )
             return JSONResponse(body.model_dump(), status_code=422)
         entry = audit.record(
             who=p.name,

@@ -12,9 +12,12 @@ the hub.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from ivr.api.hub import Hub
+from ivr.errors import ConfigError, ConfigInvalidError, IllegalTransitionError
+from ivr.routing.config import CentreConfig
 
 
 class Control(Protocol):
@@ -35,6 +38,55 @@ class Control(Protocol):
 
 class Handles(Protocol):
     def handle(self, event: object) -> Sequence[object]: ...
+
+
+def flow_reloader(catalog: Any, directory: Path, centre: CentreConfig | None) -> Callable[[], str]:
+    """``reload_flows`` for a :class:`~ivr.flows.catalog.FlowCatalog` read from ``directory``.
+
+    Uses the flows' own hot reload (:func:`ivr.flows.reload.reload_catalog`): a broken file
+    keeps its previous version. Any problem is raised with every message, so the API
+    answers 422 and says which files kept their previous version.
+    """
+    from ivr.flows.reload import reload_catalog
+
+    def reload() -> str:
+        result = reload_catalog(catalog, directory, centre)
+        if result.problems:
+            exc = ConfigInvalidError(result.problems)
+            exc.details = {"running_version": result.version, "kept_previous": result.kept}
+            raise exc
+        return result.version
+
+    return reload
+
+
+class DriverControl:
+    """:class:`Control` for the live driver (:class:`ivr.live.driver.LiveDriver`).
+
+    The driver hands API events to the engine and carries out what it answers; it logs
+    and counts an event the engine refuses instead of raising, so a refusal is seen
+    here as its ``engine_errors`` count moving, and reported as a 409.
+    """
+
+    def __init__(self, driver: Any, *, reload: Callable[[], str] | None = None) -> None:
+        self._driver = driver
+        self._reload = reload
+
+    async def submit(self, event: object) -> None:
+        before = self._driver.stats.engine_errors
+        self._driver.submit(event)
+        if self._driver.stats.engine_errors != before:
+            msg = (
+                f"the engine refused {type(event).__name__} in the seat's or call's present "
+                "state; the log line engine_refused_event says why"
+            )
+            raise IllegalTransitionError(msg, event=type(event).__name__)
+
+    async def reload_flows(self) -> str:
+        if self._reload is None:
+            msg = "this engine was started without flow files; there is nothing to reload"
+            raise ConfigError(msg)
+        return self._reload()
 
 
 class LocalControl:
@@ -61,8 +113,6 @@ class LocalControl:
 
     async def reload_flows(self) -> str:
         if self._reload is None:
-            from ivr.errors import ConfigError
-
             msg = "this engine was started without flow files; there is nothing to reload"
             raise ConfigError(msg)
         return self._reload()

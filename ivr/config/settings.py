@@ -4,7 +4,8 @@
 
     flows: flows/                 # the flow files
     skills: skills/               # skills, queues and seats
-    ami:      {host, port, username, secret, ...}      # ivr.ami.settings
+    ami:      {host, port, username, secret, ...}      # ivr.ami.settings.AmiSettings
+    live:     {entry_context, seat_context, ...}       # ivr.live.settings.LiveSettings
     database: {url, ...}                               # ivr.storage.settings
     http:     {host: 127.0.0.1, port: 8080}
     tokens:   [{name, role: supervisor|seat|wallboard, token, seat_id}]
@@ -32,8 +33,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from ivr.ami.settings import AmiSettings
 from ivr.config.yamlsrc import Positions, load_yaml, problems_from
 from ivr.errors import ConfigInvalidError, Problem
+from ivr.live.settings import LiveSettings
 
 ENV_PREFIX = "IVR_"
 ENV_SEPARATOR = "__"
@@ -41,15 +44,6 @@ ENV_SEPARATOR = "__"
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class AmiSettings(_Section):
-    """Where Asterisk's manager interface is (the AMI adapter's own model replaces this one)."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(5038, ge=1, le=65535)
-    username: str = "ivr"
-    secret: SecretStr = SecretStr("")
 
 
 class DatabaseSettings(_Section):
@@ -102,6 +96,7 @@ class Settings(_Section):
     flows: Path = Path("flows")
     skills: Path = Path("skills")
     ami: AmiSettings = AmiSettings()
+    live: LiveSettings = LiveSettings()
     database: DatabaseSettings = DatabaseSettings()
     http: HttpSettings = HttpSettings()
     tokens: tuple[TokenSettings, ...] = ()

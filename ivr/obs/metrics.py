@@ -14,8 +14,9 @@ process do not share counters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -24,6 +25,7 @@ from prometheus_client.registry import Collector
 from ivr.clock import monotonic
 from ivr.obs.floor import Floor
 from ivr.routing.outputs import Abandoned, Answered, Diverted, Queued
+from ivr.scheduling import Timer
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -80,6 +82,25 @@ class _FloorCollector(Collector):
         calls = GaugeMetricFamily("ivr_calls_active", "Calls the engine holds now")
         calls.add_metric([], len(floor.calls))
         yield from (waiting, longest, seats_open, alarm, sl, conn, seats, menus, calls)
+
+
+class TimedEngine:
+    """Wraps the engine for a driver: every ``handle``/``fire`` is timed into the histogram."""
+
+    def __init__(self, engine: Any, metrics: Metrics) -> None:
+        self._engine = engine
+        self._metrics = metrics
+
+    def handle(self, event: Any) -> Sequence[object]:
+        with self._metrics.handling(event):
+            return self._engine.handle(event)
+
+    def fire(self, timer: Timer) -> Sequence[object]:
+        with self._metrics.handling(timer):
+            return self._engine.fire(timer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
 
 
 class Metrics:
@@ -154,7 +175,8 @@ class Metrics:
         try:
             yield
         finally:
-            self.event_seconds.labels(type(event).__name__).observe(monotonic() - start)
+            kind = f"timer:{event.kind}" if isinstance(event, Timer) else type(event).__name__
+            self.event_seconds.labels(kind).observe(monotonic() - start)
 
     def ami_reconnected(self) -> None:
         self.ami_reconnects.inc()
