@@ -1,0 +1,20 @@
+import pytest
+from pydantic import ValidationError
+
+from ivr.storage import RetentionPolicy, StorageSettings
+
+
+def test_default_database_is_a_sqlite_file_in_the_data_dir(tmp_path) -> None:
+    settings = StorageSettings(data_dir=tmp_path)
+    assert settings.url == f"sqlite+aiosqlite:///{tmp_path / 'ivr.sqlite'}"
+    assert settings.spill_file == tmp_path / "storage-spill.jsonl"
+
+
+def test_recordings_cannot_be_kept_less_than_three_months() -> None:
+    with pytest.raises(ValidationError, match="greater than or equal to 92"):
+        RetentionPolicy(recordings_days=30)
+
+
+def test_call_records_cannot_be_purged_before_their_recordings() -> None:
+    with pytest.raises(ValidationError, match="raise call_records_days"):
+        RetentionPolicy(call_records_days=100, recordings_days=200)
