@@ -40,7 +40,7 @@ log = structlog.get_logger("ivr.shutdown")
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-async def _nothing() -> None:
+async def nothing() -> None:
     return None
 
 
@@ -48,9 +48,9 @@ async def _nothing() -> None:
 class ShutdownPlan:
     stop_intake: Callable[[], None] = lambda: None
     calls_in_menus: Callable[[], int] = lambda: 0
-    close_ami: Callable[[], Awaitable[None]] = _nothing
-    flush_records: Callable[[], Awaitable[None]] = _nothing
-    stop_http: Callable[[], Awaitable[None]] = _nothing
+    close_ami: Callable[[], Awaitable[None]] = nothing
+    flush_records: Callable[[], Awaitable[None]] = nothing
+    stop_http: Callable[[], Awaitable[None]] = nothing
     drain_s: float = 60.0
     flush_s: float = 10.0
     poll_s: float = 0.1

@@ -96,15 +96,21 @@ class LocalControl:
         hub: Hub,
         *,
         reload: Callable[[], str] | None = None,
+        sinks: Sequence[Callable[[Sequence[object]], None]] = (),
     ) -> None:
         self._engine = engine
         self._hub = hub
         self._reload = reload
+        self._sinks = list(
+            sinks
+        )  # more observers of the outputs (a recorder), as the live driver has
 
     def send(self, event: object) -> Sequence[object]:
         """Synchronously: for tests and demos that play the caller's side."""
         with self._hub.metrics.handling(event):
             outputs = self._engine.handle(event)
+        for sink in self._sinks:
+            sink(outputs)
         self._hub.observe(outputs)
         return outputs
 

@@ -19,34 +19,17 @@ from pathlib import Path
 
 import structlog
 
-from ivr.api.app import create_app
-from ivr.api.audit import AuditLog
-from ivr.api.auth import TokenBook
 from ivr.api.control import LocalControl
-from ivr.api.hub import Hub
-from ivr.api.server import HttpServer
+from ivr.api.runtime import Supervision
 from ivr.clock import WallClock
+from ivr.config.settings import Settings
 from ivr.engine.facts import CallStarted, NodeEntered
-from ivr.obs.floor import Floor
 from ivr.obs.logs import configure_logging
 from ivr.routing.core import RoutingCore
 from ivr.routing.events import CallEnqueued
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler
-from ivr.shutdown import GracefulShutdown, ShutdownPlan
-
-
-class RecordingHub(Hub):
-    """Keeps the name of every output, as the storage recorder would keep the facts."""
-
-    def __init__(self, floor: Floor, *, clock: WallClock) -> None:
-        super().__init__(floor, clock=clock)
-        self.records: list[str] = []
-
-    def observe(self, outputs: Iterable[object]) -> None:
-        batch = list(outputs)
-        self.records.extend(type(o).__name__ for o in batch)
-        super().observe(batch)
+from ivr.shutdown import GracefulShutdown
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -56,15 +39,22 @@ async def main(args: argparse.Namespace) -> int:
     clock = WallClock()
     config = centre(queues=[{"name": "billing", "skill": "billing"}, {"name": "general"}], seats=[])
     core = RoutingCore(config, clock=clock, scheduler=ListScheduler(), rng=random.Random(0))
-    floor = Floor(config, clock=clock, source=core)
-    hub = RecordingHub(floor, clock=clock)
-    records = hub.records
-    control = LocalControl(core, hub)
-    app = create_app(
-        hub=hub, control=control, tokens=TokenBook([]), audit=AuditLog(None, clock=clock)
+    settings = Settings.model_validate(
+        {
+            "http": {"host": "127.0.0.1", "port": 0},
+            "audit_log": None,
+            "shutdown": {"drain_s": args.drain_s, "flush_s": 5.0},
+        }
     )
-    server = HttpServer(app, host="127.0.0.1", port=0, bus=hub.bus)
-    await server.start()
+    sup = Supervision(settings, config, clock=clock, source=core)
+    records: list[str] = []
+
+    def record(outputs: Iterable[object]) -> None:  # as the storage recorder keeps the facts
+        records.extend(type(o).__name__ for o in outputs)
+
+    control = LocalControl(core, sup.hub, sinks=[record])
+    server = await sup.start_http(control)
+    hub = sup.hub
 
     loop = asyncio.get_running_loop()
     taking_calls = True
@@ -99,18 +89,11 @@ async def main(args: argparse.Namespace) -> int:
             for name in records:
                 f.write(json.dumps({"fact": name}) + "\n")
 
-    shutdown = GracefulShutdown(
-        ShutdownPlan(
-            stop_intake=stop_intake,
-            calls_in_menus=floor.calls_in_menus,
-            close_ami=close_ami,
-            flush_records=flush_records,
-            stop_http=server.stop,
-            drain_s=args.drain_s,
-            flush_s=5.0,
-            poll_s=0.05,
-        )
+    plan = sup.shutdown_plan(
+        stop_intake=stop_intake, close_ami=close_ami, flush_records=flush_records
     )
+    plan.poll_s = 0.05
+    shutdown = GracefulShutdown(plan)
     shutdown.install()
     log.info("process_ready", port=server.port, taking_calls=taking_calls)
     await shutdown.wait()

@@ -86,6 +86,8 @@ async def test_sigterm_lets_menu_calls_reach_a_queue_then_closes_flushes_and_exi
         assert health.status_code == 200
     assert await process.rest() == 0
     assert process.events() == [
+        "api_has_no_tokens",
+        "http_listening",
         "process_ready",
         "shutdown_requested",
         "shutdown_step:stop_intake",

@@ -1,0 +1,97 @@
+"""The supervisor's side of ``ivr serve`` in one object: floor, metrics, audit, API, server, stop.
+
+``ivr serve`` (the composition root, :mod:`ivr.cli.serve`) wires it like this::
+
+    sup = Supervision(settings, centre, clock=clock, source=routing_core)
+    engine = TimedEngine(engine, sup.metrics)          # the event-handling histogram
+    driver = LiveDriver(engine, ..., sinks=[sup.hub.observe])
+    conn = ...  # the AMI connection: on reconnect call sup.metrics.ami_reconnected(),
+                # on a message that does not parse sup.metrics.ami_malformed()
+    sup.metrics.watch_buffer(lambda: writer.depth)     # the storage writer's buffer
+    await sup.start_http(DriverControl(driver, reload=flow_reloader(catalog, settings.flows, centre)))
+    shutdown = GracefulShutdown(
+        sup.shutdown_plan(stop_intake=..., close_ami=conn.close, flush_records=writer.close)
+    )
+    shutdown.install()
+    await shutdown.wait()
+    await shutdown.run()
+
+Everything here is an edge: it may read the wall clock it is given and touch files
+and sockets; the engine it watches stays pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from ivr.api.app import create_app
+from ivr.api.audit import AuditLog
+from ivr.api.auth import TokenBook
+from ivr.api.control import Control
+from ivr.api.hub import Hub
+from ivr.api.server import HttpServer
+from ivr.clock import Clock
+from ivr.config.settings import Settings
+from ivr.obs.floor import Floor, FloorSource
+from ivr.obs.metrics import Metrics
+from ivr.routing.config import CentreConfig
+from ivr.shutdown import ShutdownPlan, nothing
+
+log = structlog.get_logger("ivr.api")
+
+
+class Supervision:
+    def __init__(
+        self,
+        settings: Settings,
+        centre: CentreConfig,
+        *,
+        clock: Clock,
+        source: FloorSource | None = None,
+    ) -> None:
+        self.settings = settings
+        tz = ZoneInfo(settings.timezone) if settings.timezone else None
+        self.floor = Floor(centre, clock=clock, tz=tz, source=source)
+        self.metrics = Metrics(self.floor)
+        self.hub = Hub(self.floor, clock=clock, metrics=self.metrics)
+        self.audit = AuditLog(settings.audit_log, clock=clock)
+        self.tokens = TokenBook(settings.tokens)
+        self.server: HttpServer | None = None
+
+    async def start_http(self, control: Control) -> HttpServer:
+        if not len(self.tokens):
+            log.warning(
+                "api_has_no_tokens",
+                hint="add tokens to the configuration file: every API call is refused without one",
+            )
+        app = create_app(hub=self.hub, control=control, tokens=self.tokens, audit=self.audit)
+        http = self.settings.http
+        self.server = HttpServer(app, host=http.host, port=http.port, bus=self.hub.bus)
+        await self.server.start()
+        log.info("http_listening", url=self.server.url, wallboard=f"{self.server.url}/wallboard")
+        return self.server
+
+    async def stop_http(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+
+    def shutdown_plan(
+        self,
+        *,
+        stop_intake: Callable[[], None] = lambda: None,
+        close_ami: Callable[[], Awaitable[None]] = nothing,
+        flush_records: Callable[[], Awaitable[None]] = nothing,
+    ) -> ShutdownPlan:
+        """The stop, with the menus counted from the floor and the times from the settings."""
+        return ShutdownPlan(
+            stop_intake=stop_intake,
+            calls_in_menus=self.floor.calls_in_menus,
+            close_ami=close_ami,
+            flush_records=flush_records,
+            stop_http=self.stop_http,
+            drain_s=self.settings.shutdown.drain_s,
+            flush_s=self.settings.shutdown.flush_s,
+        )
