@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 from collections import deque
 from collections.abc import Callable
@@ -49,6 +50,8 @@ class SeatScript:
     """What an endpoint does when dialled."""
 
     behaviour: SeatBehaviour = "answer"
+    ring_s: float = 0.0  # how long it rings before the behaviour happens
+    talk_s: float | None = None  # after answering, hang up after this long (None: the test decides)
 
 
 @dataclass
@@ -115,6 +118,7 @@ class FakeAsterisk:
         self.port = 0
         self.channels: dict[str, FakeChannel] = {}  # by channel name
         self.seats: dict[str, SeatScript] = {}
+        self.default_seat = SeatScript()  # for an endpoint not in ``seats``
         self.actions: list[Message] = []  # every action received, in order (Login's secret masked)
         self.agi_commands: list[tuple[str, str]] = []  # (channel, command)
         self.logins = 0
@@ -335,7 +339,7 @@ class FakeAsterisk:
             (f"{prefix}Linkedid", chan.linkedid),
         ]
 
-    def _later(self, delay_s: float, callback: Callable[[], None]) -> None:
+    def later(self, delay_s: float, callback: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()
         handle: asyncio.TimerHandle
 
@@ -450,7 +454,7 @@ class FakeAsterisk:
                         chan.running = None
                         self._agi_result(chan, cid, "200 result= (timeout)")
 
-                self._later(timeout_ms / 1000, time_out)
+                self.later(timeout_ms / 1000, time_out)
                 return
             digits = ""
             while chan.keys and len(digits) < max_digits:
@@ -467,6 +471,10 @@ class FakeAsterisk:
             self._agi_result(chan, cid, "200 result=0")
         elif verb == "RECORD FILE":
             self._agi_result(chan, cid, "200 result=0 (timeout) endpos=16000")
+        elif verb == "EXEC SET" and len(words) > 2:
+            name, _, value = words[2].partition("=")
+            chan.variables[name] = value
+            self._agi_result(chan, cid, "200 result=0")
         elif verb in ("EXEC PLAYBACK", "EXEC WAIT", "EXEC NOOP"):
             self._agi_result(chan, cid, "200 result=0")
         elif words[:1] == ["HANGUP"]:
@@ -483,6 +491,18 @@ class FakeAsterisk:
         self._end_agi(chan)
         if chan.bridge:
             self._unbridge(chan, seat_cause=16)
+        elif (ringing := self.channels.get(chan.peer or "")) is not None:
+            # Redirected while its Dial rings: the Dial ends, the seat's leg goes.
+            self._emit(
+                "DialEnd",
+                [
+                    *self._chan_headers(chan),
+                    *self._chan_headers(ringing, "Dest"),
+                    ("DialStatus", "CANCEL"),
+                ],
+            )
+            self._remove(ringing, 16)
+            chan.peer = None
         chan.context, chan.exten = context, exten
         if context == self.seat_context:
             self._dial(chan)
@@ -493,7 +513,7 @@ class FakeAsterisk:
 
     def _dial(self, caller: FakeChannel) -> None:
         endpoint = caller.variables.get("IVR_SEAT_ENDPOINT", "")
-        behaviour = self.seats.get(endpoint, SeatScript()).behaviour
+        script = self.seats.get(endpoint, self.default_seat)
         n = next(self._ids)
         seat = FakeChannel(
             name=f"{endpoint}-{n:08x}",
@@ -523,6 +543,19 @@ class FakeAsterisk:
                 ("DialString", endpoint),
             ],
         )
+        if script.ring_s > 0:
+            self.later(script.ring_s, lambda: self._dial_outcome(caller, seat, script))
+        else:
+            self._dial_outcome(caller, seat, script)
+
+    def _dial_outcome(self, caller: FakeChannel, seat: FakeChannel, script: SeatScript) -> None:
+        if (
+            caller.name not in self.channels
+            or seat.name not in self.channels
+            or caller.peer != seat.name
+        ):
+            return  # the caller hung up or was redirected while it rang
+        behaviour = script.behaviour
         if behaviour == "answer":
             self._emit(
                 "DialEnd",
@@ -532,7 +565,7 @@ class FakeAsterisk:
                     ("DialStatus", "ANSWER"),
                 ],
             )
-            bridge = f"bridge-{n:08x}"
+            bridge = f"bridge-{seat.uniqueid}"
             for i, leg in enumerate((seat, caller), start=1):
                 leg.bridge = bridge
                 self._emit(
@@ -544,6 +577,8 @@ class FakeAsterisk:
                         *self._chan_headers(leg),
                     ],
                 )
+            if script.talk_s is not None:
+                self.later(script.talk_s, lambda: self._hangup(seat, 16))
             return
         self._emit(
             "DialEnd",
@@ -685,6 +720,23 @@ class FakeAsterisk:
 
     def by_uniqueid(self, uniqueid: str) -> FakeChannel | None:
         return next((c for c in self.channels.values() if c.uniqueid == uniqueid), None)
+
+
+async def demo_traffic(
+    fake: FakeAsterisk,
+    *,
+    calls: int,
+    every_s: float,
+    keys: str = "1",
+    dnis: str = "10000",
+    hang_up_after_s: float = 120.0,
+) -> None:
+    """Ring ``calls`` calls into the fake, one every ``every_s``: callers press ``keys`` and stay
+    until a seat hangs up (see :attr:`SeatScript.talk_s`) or ``hang_up_after_s`` passes."""
+    for i in range(calls):
+        chan = fake.place_call(caller=f"1390000{i % 10000:04d}", dnis=dnis, keys=keys)
+        fake.later(hang_up_after_s, functools.partial(fake.caller_hangs_up, chan))
+        await asyncio.sleep(every_s)
 
 
 def _split_agi(command: str) -> list[str]:

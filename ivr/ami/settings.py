@@ -46,15 +46,21 @@ class AmiSettings(BaseModel):
         return self
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> AmiSettings:
-        """Fields from ``IVR_AMI_*`` variables; ``overrides`` (e.g. from the CLI) win."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        base: Mapping[str, object] | None = None,
+        overrides: Mapping[str, object] | None = None,
+    ) -> AmiSettings:
+        """``base`` (the config file's ``ami`` section), then ``IVR_AMI_*``, then ``overrides`` (the CLI)."""
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, object] = dict(base or {})
         for name in cls.model_fields:
             key = ENV_PREFIX + name.upper()
             if key in env:
                 values[name] = env[key]
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         return cls.model_validate(values)
 
     def backoff(self, rng: random.Random) -> Iterator[float]:

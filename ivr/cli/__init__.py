@@ -10,7 +10,12 @@ import importlib
 
 import typer
 
-COMMAND_MODULES: tuple[str, ...] = ("ivr.cli.config", "ivr.cli.validate", "ivr.cli.flowtools")
+COMMAND_MODULES: tuple[str, ...] = (
+    "ivr.cli.config",
+    "ivr.cli.validate",
+    "ivr.cli.flowtools",
+    "ivr.cli.simulate",
+)
 
 app = typer.Typer(
     name="ivr",

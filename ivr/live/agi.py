@@ -107,3 +107,10 @@ def set_music(on: bool, music_class: str = "default") -> str:
 
 def record_file(path: str, max_s: float) -> str:
     return f'RECORD FILE {path} wav "#" {int(max_s * 1000)} BEEP'
+
+
+def set_language(language: str) -> str:
+    if not language.replace("_", "").isalnum():
+        msg = f"not a language code: {language!r}"
+        raise ValueError(msg)
+    return f'EXEC Set "CHANNEL(language)={language}"'

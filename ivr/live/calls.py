@@ -52,4 +52,7 @@ class LiveCall:
     over: bool = False  # the journey ended (JourneyEnded): nothing more goes to the engine
     ended: bool = False  # CallEnded was sent
     hold_class: str | None = None  # waiting in a queue with this music class
-    offer_unsure: bool = False  # the Redirect for the offer went out when the link dropped
+    offer_unsure: bool = False
+    language: str | None = (
+        None  # the channel's language as last set  # the Redirect for the offer went out when the link dropped
+    )

@@ -282,6 +282,7 @@ class LiveDriver:
                         steps=steps,
                         interruptible=cmd.interruptible,
                     ),
+                    cmd.language,
                 )
             case CollectDigits():
                 prompts = list(cmd.prompts) or ["silence/1"]
@@ -298,6 +299,7 @@ class LiveDriver:
                         terminator=cmd.terminator,
                         secret=cmd.secret,
                     ),
+                    cmd.language,
                 )
             case SayValue():
                 try:
@@ -308,7 +310,9 @@ class LiveDriver:
                     )
                     return
                 self._job(
-                    call, MediaJob(kind=JobKind.PLAY, command_name="SayValue", steps=deque([line]))
+                    call,
+                    MediaJob(kind=JobKind.PLAY, command_name="SayValue", steps=deque([line])),
+                    cmd.language,
                 )
             case RecordVoicemail():
                 steps = deque([agi.stream_file(cmd.prompt, "")] if cmd.prompt else [])
@@ -322,6 +326,7 @@ class LiveDriver:
                         steps=steps,
                         interruptible=False,
                     ),
+                    cmd.language,
                 )
             case SetVariables():
                 lines = deque(
@@ -364,9 +369,7 @@ class LiveDriver:
                 cause = 17 if cmd.cause == "busy" else 16
                 self._action(call, "Hangup", {"Channel": call.channel, "Cause": cause}, quiet=True)
             case CreateCallback():
-                # The recorder (a sink) writes the task; the caller's line is then ended.
-                self._drop_jobs(call, everything=True)
-                self._action(call, "Hangup", {"Channel": call.channel, "Cause": 16}, quiet=True)
+                pass  # the recorder (a sink) writes the task; the engine's Hangup follows
             case LookupCustomer():
                 self._ask_customers(call.call_id, cmd)
             case VerifyPassword():
@@ -406,7 +409,11 @@ class LiveDriver:
 
     # --- media jobs over AsyncAGI ---------------------------------------------------
 
-    def _job(self, call: LiveCall, job: MediaJob) -> None:
+    def _job(self, call: LiveCall, job: MediaJob, language: str | None = None) -> None:
+        if language and language != call.language:
+            # Asterisk picks a prompt's recording by the channel's language.
+            call.language = language
+            job.steps.appendleft(agi.set_language(language))
         call.jobs.append(job)
         self._pump(call)
 

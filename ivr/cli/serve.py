@@ -1,0 +1,233 @@
+"""``ivr serve`` (take Asterisk's calls) and ``ivr fake-asterisk`` (a PBX to try it against).
+
+From a fresh clone, in two terminals::
+
+    .venv/bin/ivr fake-asterisk --calls 20
+    IVR_AMI_SECRET=ivrpass .venv/bin/ivr serve --login-seats
+
+Settings come from ``--config`` (``ivr.yaml``: its ``flows``, ``skills`` and
+``ami`` sections) when given, else from ``IVR_AMI_*`` and the options here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+import typer
+
+from ivr.ami.settings import AmiSettings
+from ivr.errors import AmiAuthenticationError, ConfigError, IvrError
+from ivr.live.customers import CustomerService, InMemoryCustomers
+from ivr.live.settings import LiveSettings
+
+log = structlog.get_logger("ivr.cli")
+
+
+def _load(flows: Path, skills: Path) -> tuple[Any, Any]:
+    from ivr.config.skills import load_centre
+    from ivr.flows.catalog import FlowCatalog
+
+    centre = load_centre(skills)
+    return centre, FlowCatalog.from_directory(flows, centre)
+
+
+def _record_sink(clock: Any) -> Any:
+    """Folds the engine's facts into records (storage's recorder) and logs each finished one."""
+    from ivr.storage.recorder import Recorder
+
+    recorder = Recorder(clock=clock)
+
+    def sink(outputs: Sequence[object]) -> None:
+        for item in outputs:
+            for record in recorder.feed(item):
+                log.info("record", kind=type(record).__name__, **_plain(record))
+
+    return sink
+
+
+def _plain(record: object) -> dict[str, Any]:
+    fields = getattr(record, "__dataclass_fields__", {})
+    return {name: getattr(record, name) for name in fields if not name.startswith("_")}
+
+
+async def _customers(database_url: str | None, clock: Any) -> tuple[CustomerService, Any]:
+    if not database_url:
+        return InMemoryCustomers(), None
+    from ivr.storage.customers import CustomerStore
+    from ivr.storage.database import open_engine
+    from ivr.storage.settings import StorageSettings
+
+    settings = StorageSettings(database_url=database_url)
+    engine = await open_engine(settings, clock=clock)
+    return CustomerStore(engine, settings=settings, clock=clock), engine
+
+
+async def _serve(
+    *,
+    flows: Path,
+    skills: Path,
+    ami: AmiSettings,
+    live: LiveSettings,
+    login_seats: bool,
+    database_url: str | None,
+    seed: int | None,
+) -> None:
+    from ivr.clock import WallClock
+    from ivr.live.service import LiveService
+
+    clock = WallClock()
+    centre, catalog = _load(flows, skills)
+    customers, db = await _customers(database_url, clock)
+    service = LiveService(
+        centre=centre,
+        flows=catalog,
+        ami=ami,
+        live=live,
+        customers=customers,
+        sinks=[_record_sink(clock)],
+        clock=clock,
+        seed=seed,
+    )
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+    seats = [s.id for s in centre.seats if s.endpoint] if login_seats else []
+    log.info("serve_starting", ami=f"{ami.username}@{ami.host}:{ami.port}", seats=len(seats))
+    try:
+        async with asyncio.TaskGroup() as tg:
+            runner = tg.create_task(service.run(login_seats=seats))
+
+            async def stop_on_signal() -> None:
+                await stopping.wait()
+                await service.stop()
+
+            waiter = tg.create_task(stop_on_signal())
+            await runner
+            waiter.cancel()
+    finally:
+        if db is not None:
+            await db.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        config: Annotated[
+            Path | None, typer.Option(help="ivr.yaml: flows, skills and ami from it")
+        ] = None,
+        flows: Annotated[Path, typer.Option(help="the flows directory")] = Path("flows"),
+        skills: Annotated[Path, typer.Option(help="the skills directory")] = Path("skills"),
+        ami_host: Annotated[
+            str | None, typer.Option(help="default $IVR_AMI_HOST or 127.0.0.1")
+        ] = None,
+        ami_port: Annotated[int | None, typer.Option(help="default $IVR_AMI_PORT or 5038")] = None,
+        ami_username: Annotated[
+            str | None, typer.Option(help="default $IVR_AMI_USERNAME or ivr")
+        ] = None,
+        login_seats: Annotated[
+            bool, typer.Option(help="log every seat with an endpoint in at start (try-out, fake)")
+        ] = False,
+        database_url: Annotated[
+            str | None,
+            typer.Option(envvar="IVR_DATABASE_URL", help="customers from this database; else none"),
+        ] = None,
+        seed: Annotated[
+            int | None, typer.Option(help="seed for the engine's random choices")
+        ] = None,
+    ) -> None:
+        """Run beside Asterisk: take its calls over AMI. The secret: $IVR_AMI_SECRET or the config file."""
+        from ivr.obs.logs import configure_logging
+
+        configure_logging()
+        overrides: dict[str, object] = {
+            "host": ami_host,
+            "port": ami_port,
+            "username": ami_username,
+        }
+        try:
+            if config is not None:
+                from ivr.config.settings import load_settings
+
+                settings = load_settings(config)
+                flows, skills = settings.flows, settings.skills
+                ami = AmiSettings.from_env(base=settings.ami.model_dump(), overrides=overrides)
+            else:
+                ami = AmiSettings.from_env(overrides=overrides)
+            asyncio.run(
+                _serve(
+                    flows=flows,
+                    skills=skills,
+                    ami=ami,
+                    live=LiveSettings(),
+                    login_seats=login_seats,
+                    database_url=database_url,
+                    seed=seed,
+                )
+            )
+        except AmiAuthenticationError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+        except ConfigError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+        except IvrError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            pass
+
+    @app.command("fake-asterisk")
+    def fake_asterisk(
+        port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1")] = 5038,
+        username: Annotated[str, typer.Option()] = "ivr",
+        secret: Annotated[
+            str, typer.Option(envvar="IVR_AMI_SECRET", help="the AMI secret it accepts")
+        ] = "ivrpass",
+        calls: Annotated[int, typer.Option(help="demo calls to ring in once a client logs in")] = 0,
+        every: Annotated[float, typer.Option(help="seconds between demo calls")] = 2.0,
+        keys: Annotated[str, typer.Option(help="what each demo caller presses")] = "1",
+        dnis: Annotated[str, typer.Option(help="the number the demo callers dial")] = "10000",
+        talk: Annotated[float, typer.Option(help="seconds a seat talks before hanging up")] = 5.0,
+        ring: Annotated[float, typer.Option(help="seconds a seat rings before answering")] = 1.0,
+    ) -> None:
+        """A fake Asterisk speaking AMI on 127.0.0.1, for trying `ivr serve` without a PBX."""
+        from ivr.obs.logs import configure_logging
+
+        configure_logging()
+        asyncio.run(_fake(port, username, secret, calls, every, keys, dnis, talk, ring))
+
+
+async def _fake(
+    port: int,
+    username: str,
+    secret: str,
+    calls: int,
+    every: float,
+    keys: str,
+    dnis: str,
+    talk: float,
+    ring: float,
+) -> None:
+    from ivr.ami.fake import FakeAsterisk, SeatScript, demo_traffic
+
+    fake = FakeAsterisk(username=username, secret=secret)
+    fake.default_seat = SeatScript(ring_s=ring, talk_s=talk)
+    await fake.start(port=port)
+    log.info("fake_asterisk_listening", where=f"{fake.host}:{fake.port}", username=username)
+    try:
+        if calls:
+            while fake.logins == 0:
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)
+            await demo_traffic(fake, calls=calls, every_s=every, keys=keys, dnis=dnis)
+        await asyncio.Event().wait()
+    finally:
+        await fake.stop()

@@ -1,0 +1,177 @@
+"""End to end: the real engine and driver take calls from a fake Asterisk over TCP."""
+
+from __future__ import annotations
+
+from ivr.engine.facts import JourneyEnded, MenuInput, Outcome
+from ivr.routing.events import SeatLoggedIn
+from ivr.routing.outputs import Answered, Completed, Queued, RingNoAnswer, Transferred
+from ivr.storage.records import CallRecord
+
+from .harness import Live, until
+
+
+def login(live: Live, *seats: str) -> None:
+    for seat in seats:
+        live.service.submit(SeatLoggedIn(seat_id=seat))
+
+
+def subsequence(wanted: list[str], got: list[str]) -> bool:
+    it = iter(got)
+    return all(name in it for name in wanted)
+
+
+async def test_call_walks_the_menu_queues_reaches_a_seat_is_transferred_and_ends(
+    live: Live,
+) -> None:
+    fake = live.fake
+    login(live, "s1", "s2")
+    call = fake.place_call(caller="13900001111", dnis="10000", keys="12345")
+    uid = call.uniqueid
+    await until(lambda: fake.seat_leg(call) is not None and fake.seat_leg(call).bridge, "s1 talks")  # type: ignore[union-attr]
+    seat_leg = fake.seat_leg(call)
+    assert seat_leg is not None and seat_leg.endpoint == "PJSIP/1001"
+    # The screen pop rode on the seat's channel; the account entered in the menu is in it.
+    assert seat_leg.variables["IVR_POP_CALL_ID"] == uid
+    assert seat_leg.variables.get("IVR_POP_ACCOUNT") == "2345"
+
+    fake.seat_transfers(call, "complaint")
+    await until(
+        lambda: (
+            fake.seat_leg(call) is not None
+            and fake.seat_leg(call).endpoint == "PJSIP/1002"  # type: ignore[union-attr]
+            and bool(fake.seat_leg(call).bridge)
+        ),  # type: ignore[union-attr]
+        "s2 talks after the transfer",
+    )
+    fake.seat_hangs_up(call)
+    await until(lambda: live.ended(uid), "journey ended")
+
+    names = live.fact_names(uid)
+    assert subsequence(
+        [
+            "CallStarted",
+            "MenuInput",
+            "MenuInput",
+            "Queued",
+            "Answered",
+            "Transferred",
+            "Answered",
+            "Completed",
+            "JourneyEnded",
+        ],
+        names,
+    ), names
+    inputs = [f for f in live.facts(uid) if isinstance(f, MenuInput)]
+    assert [i.choice for i in inputs] == ["1", "2345"]
+    (transferred,) = [f for f in live.facts(uid) if isinstance(f, Transferred)]
+    assert (transferred.from_seat, transferred.to_queue) == ("s1", "complaint")
+    answered = [f.seat_id for f in live.facts(uid) if isinstance(f, Answered)]
+    assert answered == ["s1", "s2"]
+    (ended,) = [f for f in live.facts(uid) if isinstance(f, JourneyEnded)]
+    assert ended.outcome is Outcome.ANSWERED
+    assert [f.by for f in live.facts(uid) if isinstance(f, Completed)] == ["seat"]
+    # The menu went over AsyncAGI: the menu key by GET DATA, the account after the first prompt.
+    commands = [c for ch, c in fake.agi_commands if ch == call.name]
+    assert any(c.startswith("GET DATA demo-congrats") for c in commands)
+    await until(lambda: any(isinstance(r, CallRecord) for r in live.records), "call record")
+
+
+async def test_caller_who_hangs_up_in_the_menu_ends_the_journey_as_a_menu_hang_up(
+    live: Live,
+) -> None:
+    call = live.fake.place_call(keys="")  # waits in GET DATA
+    await until(lambda: any(c.startswith("GET DATA") for _, c in live.fake.agi_commands), "menu")
+    live.fake.caller_hangs_up(call)
+    await until(lambda: live.ended(call.uniqueid), "journey ended")
+    (ended,) = [f for f in live.facts(call.uniqueid) if isinstance(f, JourneyEnded)]
+    assert ended.outcome is Outcome.MENU_HANGUP
+    assert not live.service.driver.calls
+
+
+async def test_caller_who_hangs_up_while_waiting_is_an_abandon(live: Live) -> None:
+    call = live.fake.place_call(keys="2")  # straight to billing; nobody logged in
+    await until(lambda: "Queued" in live.fact_names(call.uniqueid), "queued")
+    await until(lambda: live.fake.channels[call.name].moh, "music on hold")
+    live.fake.caller_hangs_up(call)
+    await until(lambda: live.ended(call.uniqueid), "journey ended")
+    assert "Abandoned" in live.fact_names(call.uniqueid)
+
+
+async def test_busy_seat_is_reported_and_the_next_one_gets_the_call(live: Live) -> None:
+    from ivr.ami.fake import SeatScript
+
+    live.fake.seats["PJSIP/1001"] = SeatScript(behaviour="busy")
+    login(live, "s1", "s3")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Answered" in live.fact_names(call.uniqueid), "answered by another seat")
+    (rna,) = [f for f in live.facts(call.uniqueid) if isinstance(f, RingNoAnswer)]
+    assert (rna.seat_id, rna.reason) == ("s1", "busy")
+    (answered,) = [f for f in live.facts(call.uniqueid) if isinstance(f, Answered)]
+    assert answered.seat_id == "s3"
+
+
+async def test_seat_that_does_not_answer_is_reported_noanswer(live: Live) -> None:
+    from ivr.ami.fake import SeatScript
+
+    live.fake.seats["PJSIP/1001"] = SeatScript(behaviour="noanswer")
+    login(live, "s1")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "RingNoAnswer" in live.fact_names(call.uniqueid), "no answer")
+    (rna,) = [f for f in live.facts(call.uniqueid) if isinstance(f, RingNoAnswer)]
+    assert rna.reason == "noanswer"
+    # Back in AsyncAGI with its music: it waits again.
+    await until(lambda: live.fake.channels[call.name].in_agi, "back to the engine")
+
+
+async def test_failed_redirect_is_that_calls_problem_only(live: Live) -> None:
+    login(live, "s1")
+    live.fake.fail_next("Redirect", "Channel does not exist: PJSIP/trunk")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "RingNoAnswer" in live.fact_names(call.uniqueid), "offer failed")
+    (rna,) = [f for f in live.facts(call.uniqueid) if isinstance(f, RingNoAnswer)]
+    assert rna.reason == "unreachable"
+    other = live.fake.place_call(keys="2")
+    login(live, "s3")
+    await until(
+        lambda: (
+            "Answered" in live.fact_names(other.uniqueid)
+            or "Answered" in live.fact_names(call.uniqueid)
+        ),
+        "someone answered",
+    )
+    assert live.service.driver.stats.action_errors == 1
+
+
+async def test_seat_without_endpoint_is_unreachable(live: Live) -> None:
+    login(live, "s9")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "RingNoAnswer" in live.fact_names(call.uniqueid), "unreachable")
+    (rna,) = [f for f in live.facts(call.uniqueid) if isinstance(f, RingNoAnswer)]
+    assert rna.reason == "unreachable"
+
+
+async def test_seat_busy_on_a_private_call_is_not_offered_the_queue_call(live: Live) -> None:
+    login(live, "s1", "s3")
+    live.fake.device_state("PJSIP/1001", "INUSE")
+    live.fake.device_state("PJSIP/1003", "INUSE")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Queued" in live.fact_names(call.uniqueid), "queued")
+    assert live.fake.seat_leg(call) is None
+    live.fake.device_state("PJSIP/1003", "NOT_INUSE")
+    await until(lambda: "Answered" in live.fact_names(call.uniqueid), "s3 free again")
+    assert [f.seat_id for f in live.facts(call.uniqueid) if isinstance(f, Answered)] == ["s3"]
+
+
+async def test_malformed_message_mid_call_is_skipped_and_the_call_goes_on(live: Live) -> None:
+    login(live, "s1")
+    live.fake.inject(b"Event: Garbage\r\nno colon at all\r\n\r\n")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Answered" in live.fact_names(call.uniqueid), "answered")
+    assert live.service.connection.counters.malformed == 1
+
+
+async def test_queued_fact_names_the_queue_of_the_menu_choice(live: Live) -> None:
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Queued" in live.fact_names(call.uniqueid), "queued")
+    (queued,) = [f for f in live.facts(call.uniqueid) if isinstance(f, Queued)]
+    assert queued.queue == "billing"
