@@ -85,11 +85,8 @@ from typing import Any
 from ivr.clock import Clock
 from ivr.errors import (
     IllegalTransitionError,
-    UnknownCallError,
-    UnknownQueueError,
-    UnknownSeatError,
 )
-from ivr.routing.alarms import next_level
+from ivr.routing.base import CENTRE
 from ivr.routing.config import (
     CentreConfig,
     Exit,
@@ -116,7 +113,6 @@ from ivr.routing.events import (
 )
 from ivr.routing.outputs import (
     Abandoned,
-    AlarmChanged,
     Announce,
     Answered,
     CallbackQueued,
@@ -129,28 +125,25 @@ from ivr.routing.outputs import (
     PlaceCallback,
     Queued,
     RingNoAnswer,
-    SeatChanged,
     SeatState,
     Transferred,
 )
+from ivr.routing.seat_rules import PENALTY, WRAP, SeatRules
 from ivr.routing.seats_index import FreeSeats, PoolKey, pool_key
 from ivr.routing.state import Call, CallState, QueueState, Seat
 from ivr.scheduling import Scheduler, Timer
 
-CENTRE = "*"
 _LAST = 2**62  # a sequence number after every real one: "behind everyone who came at that time"
 
 # Timer kinds
 _RING = "ring"
-_WRAP = "wrap"
 _WIDEN = "widen"
 _MAX_WAIT = "max_wait"
 _ANNOUNCE = "announce"
 _FIRST_CONTACT = "first_contact"
-_PENALTY = "penalty"
 
 
-class RoutingCore:
+class RoutingCore(SeatRules):
     """Seats, queues and waiting calls, and the rules that match them. See the module docstring."""
 
     def __init__(
@@ -206,12 +199,12 @@ class RoutingCore:
         }
         self._timer_handlers: dict[str, Callable[[Timer, list[Output]], None]] = {
             _RING: self._timer_ring,
-            _WRAP: self._timer_wrap,
+            WRAP: self._timer_wrap,
             _WIDEN: self._timer_widen,
             _MAX_WAIT: self._timer_max_wait,
             _ANNOUNCE: self._timer_announce,
             _FIRST_CONTACT: self._timer_first_contact,
-            _PENALTY: self._timer_penalty,
+            PENALTY: self._timer_penalty,
         }
 
     # --- the surface -----------------------------------------------------------
@@ -526,7 +519,7 @@ class RoutingCore:
         elif policy.action == "pause":
             self._set_state(seat, SeatState.PAUSED, policy.reason, out)
         else:
-            seat.penalty_timer = self._timer(now + policy.penalty_s, _PENALTY, seat.id)
+            seat.penalty_timer = self._timer(now + policy.penalty_s, PENALTY, seat.id)
             self._set_state(seat, SeatState.AVAILABLE, "", out)
         # Back where it stood: its key is unchanged, so its place in line is too.
         q.add(call)
@@ -843,349 +836,3 @@ class RoutingCore:
         out.append(
             Divert(call_id=call_id, queue=q.name, reason=reason, exit=exit_, waited_s=waited)
         )
-
-    def _check_alarms(self, q: QueueState, out: list[Output]) -> None:
-        level = next_level(q.config.alarm, q.alarm_level, q.waiting, q.open_seats)
-        if level != q.alarm_level:
-            out.append(
-                AlarmChanged(
-                    scope=q.name,
-                    level=level,
-                    previous=q.alarm_level,
-                    waiting=q.waiting,
-                    open_seats=q.open_seats,
-                    at=self._clock.now(),
-                )
-            )
-            q.alarm_level = level
-        level = next_level(
-            self.centre.alarm, self.centre_alarm, self.centre_waiting, self.centre_open
-        )
-        if level != self.centre_alarm:
-            out.append(
-                AlarmChanged(
-                    scope=CENTRE,
-                    level=level,
-                    previous=self.centre_alarm,
-                    waiting=self.centre_waiting,
-                    open_seats=self.centre_open,
-                    at=self._clock.now(),
-                )
-            )
-            self.centre_alarm = level
-
-    def _estimate(self, q: QueueState, ahead: int) -> float:
-        """Seconds until a seat takes a caller with ``ahead`` callers before it.
-
-        With every seat that may take the call busy, one frees on average every
-        ``handle / open seats`` seconds, and ``ahead + 1`` must free. The
-        handle time is the queue's recent average (an exponentially weighted
-        mean of talk plus wrap-up), not a day-long one.
-        """
-        seats = max(q.open_seats, 1)
-        return (ahead + 1) * q.handle_ewma / seats
-
-    # --- seats ------------------------------------------------------------------
-
-    def _on_login(self, ev: SeatLoggedIn, out: list[Output]) -> None:
-        seat = self._seat(ev.seat_id)
-        if seat.state is not SeatState.LOGGED_OUT:
-            if seat.pending is not None and seat.pending[0] is SeatState.LOGGED_OUT:
-                seat.pending = None  # logged back in before the call ended
-            return
-        self._set_state(seat, SeatState.AVAILABLE, "", out)
-        self._seat_free(seat, out)
-
-    def _on_logout(self, ev: SeatLoggedOut, out: list[Output]) -> None:
-        seat = self._seat(ev.seat_id)
-        state = seat.state
-        if state is SeatState.LOGGED_OUT:
-            return
-        if state is SeatState.ON_CALL:
-            seat.pending = (SeatState.LOGGED_OUT, "")
-            return
-        if state is SeatState.RINGING and seat.call is not None:
-            call = seat.call
-            if call.state is CallState.DIALING_BACK:
-                seat.pending = (SeatState.LOGGED_OUT, "")
-                return
-            out.append(CancelOffer(call_id=call.id, seat_id=seat.id))
-            self._return_to_queue(call, out)
-        self._end_wrap(seat)
-        self._cancel_penalty(seat)
-        self._set_state(seat, SeatState.LOGGED_OUT, "", out)
-        self._release_personal_line(seat, out)
-
-    def _return_to_queue(self, call: Call, out: list[Output]) -> None:
-        """An offer withdrawn without a no-answer (the seat logged out): the call keeps its place."""
-        if call.ring_timer is not None:
-            call.ring_timer.cancel()
-            call.ring_timer = None
-        seat = call.seat
-        if seat is not None:
-            seat.call = None
-        call.seat = None
-        call.state = CallState.WAITING
-        call.queue.add(call)
-        self._rearm_wait_timers(call, self._clock.now())
-        self._place(call, out)
-
-    def _release_personal_line(self, seat: Seat, out: list[Output]) -> None:
-        while seat.personal:
-            call: Call = seat.personal[0][1]
-            seat.release(call)
-            if call.fcr_timer is not None:
-                call.fcr_timer.cancel()
-                call.fcr_timer = None
-            call.queue.add(call)
-            self._place(call, out)
-
-    def _on_pause(self, ev: SeatPaused, out: list[Output]) -> None:
-        seat = self._seat(ev.seat_id)
-        state = seat.state
-        if state is SeatState.LOGGED_OUT:
-            msg = f"seat {seat.id} is logged out: log it in before pausing it"
-            raise IllegalTransitionError(
-                msg, seat_id=seat.id, state=state.value, event="SeatPaused"
-            )
-        if state is SeatState.ON_CALL or state is SeatState.RINGING:
-            seat.pending = (SeatState.PAUSED, ev.reason)
-            return
-        self._end_wrap(seat)
-        self._set_state(seat, SeatState.PAUSED, ev.reason, out)
-
-    def _on_ready(self, ev: SeatReady, out: list[Output]) -> None:
-        seat = self._seat(ev.seat_id)
-        state = seat.state
-        if state is SeatState.LOGGED_OUT:
-            msg = f"seat {seat.id} is logged out: log it in rather than making it ready"
-            raise IllegalTransitionError(msg, seat_id=seat.id, state=state.value, event="SeatReady")
-        if state is SeatState.ON_CALL or state is SeatState.RINGING:
-            seat.pending = None
-            return
-        if state is SeatState.AVAILABLE:
-            return
-        self._end_wrap(seat)
-        self._set_state(seat, SeatState.AVAILABLE, "", out)
-        self._seat_free(seat, out)
-
-    def _on_skills(self, ev: SeatSkillsChanged, out: list[Output]) -> None:
-        seat = self._seat(ev.seat_id)
-        was_open = seat.is_open
-        if was_open:
-            self._count_open(seat, -1, out)
-        seat.skills = dict(ev.skills)
-        seat.general = ev.general
-        seat.level = ev.level
-        self._compute_membership(seat)
-        if was_open:
-            self._count_open(seat, +1, out)
-        if seat.offerable:
-            self._seat_free(seat, out)
-
-    def _on_device_busy(self, ev: SeatDeviceBusy, out: list[Output]) -> None:
-        seat = self._seat(ev.seat_id)
-        if seat.device_busy == ev.busy:
-            return
-        seat.device_busy = ev.busy
-        if not ev.busy and seat.offerable:
-            self._seat_free(seat, out)
-
-    def _timer_wrap(self, timer: Timer, out: list[Output]) -> None:
-        seat = self.seats[timer.owner]
-        if seat.wrap_timer is not timer:
-            return
-        seat.wrap_timer = None
-        self._after_call(seat, out)
-
-    def _timer_penalty(self, timer: Timer, out: list[Output]) -> None:
-        seat = self.seats[timer.owner]
-        if seat.penalty_timer is not timer:
-            return
-        seat.penalty_timer = None
-        self._seat_free(seat, out)
-
-    def _wrap_up(self, seat: Seat, q: QueueState, out: list[Output]) -> None:
-        wrap = q.config.wrap_up_s
-        if wrap > 0:
-            self._set_state(seat, SeatState.WRAP_UP, "", out)
-            seat.wrap_timer = self._timer(self._clock.now() + wrap, _WRAP, seat.id)
-        else:
-            self._after_call(seat, out)
-
-    def _after_call(self, seat: Seat, out: list[Output]) -> None:
-        if seat.pending is not None:
-            self._apply_pending(seat, out)
-            return
-        self._set_state(seat, SeatState.AVAILABLE, "", out)
-        self._seat_free(seat, out)
-
-    def _apply_pending(self, seat: Seat, out: list[Output]) -> None:
-        assert seat.pending is not None
-        state, reason = seat.pending
-        seat.pending = None
-        self._end_wrap(seat)
-        self._set_state(seat, state, reason, out)
-        if state is SeatState.LOGGED_OUT:
-            self._release_personal_line(seat, out)
-
-    def _end_wrap(self, seat: Seat) -> None:
-        if seat.wrap_timer is not None:
-            seat.wrap_timer.cancel()
-            seat.wrap_timer = None
-
-    def _cancel_penalty(self, seat: Seat) -> None:
-        if seat.penalty_timer is not None:
-            seat.penalty_timer.cancel()
-            seat.penalty_timer = None
-
-    def _seat_free(self, seat: Seat, out: list[Output]) -> None:
-        """The seat may take a call: give it the best one waiting, or index it as free."""
-        if not seat.offerable:
-            return
-        call = self._best_call_for(seat)
-        if call is not None:
-            self._offer(call, seat, out)
-            return
-        seat.free_epoch += 1
-        if self._uses_random:
-            seat.random_key = self._rng.random()
-        for free, level in self._seat_pools[seat.id]:
-            free.push(seat, level, next(self._seq))
-
-    def _best_call_for(self, seat: Seat) -> Call | None:
-        if seat.personal:
-            call: Call = seat.personal[0][1]
-            return call
-        now = self._clock.now()
-        best: Call | None = None
-        best_key: tuple[int, int, float, int] | None = None
-        for q, after, rank in seat.serves:
-            horizon = now - after
-            for prio in q.priorities:
-                lst = q.by_priority[prio]
-                if not lst:
-                    continue
-                key, call = lst[0]
-                if key[0] <= horizon:
-                    candidate = (rank, -prio, -q.config.weight * (now - key[0]), key[1])
-                    if best_key is None or candidate < best_key:
-                        best_key, best = candidate, call
-                    break
-        return best
-
-    def _set_state(self, seat: Seat, state: SeatState, reason: str, out: list[Output]) -> None:
-        previous = seat.state
-        if previous is state and seat.reason == reason:
-            return
-        now = self._clock.now()
-        was_open = seat.is_open
-        seat.state = state
-        seat.reason = reason
-        seat.since = now
-        if state is SeatState.AVAILABLE and previous is not SeatState.AVAILABLE:
-            seat.free_since = now
-        out.append(
-            SeatChanged(
-                seat_id=seat.id,
-                state=state,
-                previous=previous,
-                reason=reason,
-                call_id=seat.call.id if seat.call is not None else None,
-                at=now,
-            )
-        )
-        if was_open != seat.is_open:
-            self._count_open(seat, 1 if seat.is_open else -1, out)
-
-    def _count_open(self, seat: Seat, delta: int, out: list[Output]) -> None:
-        self.centre_open += delta
-        for q, _after, _rank in seat.serves:
-            q.open_seats += delta
-            self._check_alarms(q, out)
-        if not seat.serves:
-            self._check_centre_only(out)
-
-    def _check_centre_only(self, out: list[Output]) -> None:
-        level = next_level(
-            self.centre.alarm, self.centre_alarm, self.centre_waiting, self.centre_open
-        )
-        if level != self.centre_alarm:
-            out.append(
-                AlarmChanged(
-                    scope=CENTRE,
-                    level=level,
-                    previous=self.centre_alarm,
-                    waiting=self.centre_waiting,
-                    open_seats=self.centre_open,
-                    at=self._clock.now(),
-                )
-            )
-            self.centre_alarm = level
-
-    def _compute_membership(self, seat: Seat) -> None:
-        """Which queues the seat serves (from how long a wait) and which free-seat heaps it joins."""
-        serves: list[tuple[QueueState, float, int]] = []
-        for q in self.queues.values():
-            skill = q.config.skill
-            after: float | None = None
-            rank = 1
-            for step in q.steps:
-                if step.pool is Pool.SKILL and skill is None:
-                    continue
-                if seat.qualifies(step, skill):
-                    if after is None or step.after_s < after:
-                        after = step.after_s
-                    if step.pool is not Pool.ALL:
-                        rank = 0
-            if after is not None:
-                serves.append((q, after, rank))
-        serves.sort(key=lambda item: (item[2], item[1], item[0].name))
-        seat.serves = serves
-        pools: list[tuple[FreeSeats, int]] = []
-        for (_strategy, (pool, skill)), free in self._index.items():
-            level = seat.level_in(pool, skill)
-            if level is not None:
-                pools.append((free, level))
-        self._seat_pools[seat.id] = pools
-
-    # --- helpers ----------------------------------------------------------------
-
-    def _unlist(self, call: Call) -> None:
-        """Take the call out of whichever line holds it, if any."""
-        if not call.listed:
-            return
-        if call.personal is not None:
-            call.personal.release(call)
-        else:
-            call.queue.remove(call)
-
-    def _timer(self, when: float, kind: str, owner: str) -> Timer:
-        timer = Timer(when, kind, owner)
-        self._scheduler.schedule(timer)
-        return timer
-
-    def _queue(self, name: str) -> QueueState:
-        q = self.queues.get(name)
-        if q is None:
-            msg = f"queue '{name}' is not configured; queues are: {', '.join(sorted(self.queues))}"
-            raise UnknownQueueError(msg, queue=name)
-        return q
-
-    def _seat(self, seat_id: str) -> Seat:
-        seat = self.seats.get(seat_id)
-        if seat is None:
-            msg = f"seat '{seat_id}' is not configured: add it to skills/ or check the id"
-            raise UnknownSeatError(msg, seat_id=seat_id)
-        return seat
-
-    def _call(self, call_id: str) -> Call:
-        call = self.calls.get(call_id)
-        if call is None:
-            msg = f"call '{call_id}' is not waiting, ringing or talking in the routing core"
-            raise UnknownCallError(msg, call_id=call_id)
-        return call
-
-    def _illegal(self, call: Call, event: str, why: str) -> None:
-        msg = f"{event} for call {call.id} in state {call.state.value}: {why}"
-        raise IllegalTransitionError(msg, call_id=call.id, state=call.state.value, event=event)
