@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.cli.validate",
     "ivr.cli.flowtools",
     "ivr.cli.simulate",
+    "ivr.cli.serve",
 )
 
 app = typer.Typer(
