@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-def shanghai(*args: int) -> float:
-    return dt.datetime(*args, tzinfo=SHANGHAI).timestamp()
+def shanghai(year: int, month: int, day: int, hour: int, minute: int) -> float:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).timestamp()
 
 
 OPEN = shanghai(2026, 11, 24, 10, 0)  # a Tuesday morning
@@ -70,6 +70,8 @@ class Walk:
     run: FlowRun
     outputs: list[Any] = field(default_factory=list)
     hangup_facts: list[Any] = field(default_factory=list)
+    hung_up: bool = False
+    answered: int = 0  # events the caller's side sent
 
     @property
     def directive(self) -> ToQueue | FlowDone | None:
@@ -130,7 +132,10 @@ class Caller:
                 event = PlaybackFinished(call_id="c1")
             elif isinstance(cmd, CollectDigits):
                 if not keys:
-                    break  # the script ends: the caller is left waiting here
+                    if hang_up_after is not None:  # the script ends: the caller gives up here
+                        walk.hangup_facts = self.interp.hangup(run)
+                        walk.hung_up = True
+                    break  # else the caller is left waiting here
                 key = keys.pop(0)
                 event = DigitsCollected(call_id="c1", digits="" if key is None else key)
             elif isinstance(cmd, LookupCustomer):
@@ -144,8 +149,10 @@ class Caller:
                 continue
             if hang_up_after is not None and answered >= hang_up_after:
                 walk.hangup_facts = self.interp.hangup(run)
+                walk.hung_up = True
                 break
             answered += 1
+            walk.answered = answered
             new = self.interp.handle(run, event)
             walk.outputs.extend(new)
             pending = new
