@@ -92,6 +92,7 @@ from ivr.routing.outputs import (
     OfferCall,
     PlaceCallback,
     Queued,
+    RingNoAnswer,
     SeatChanged,
     SeatState,
 )
@@ -154,6 +155,7 @@ class _Caller:
         "pending",
         "queue",
         "ring_act",
+        "ringing",
         "transfers",
         "waiting_since",
     )
@@ -175,6 +177,7 @@ class _Caller:
         self.menu_act: _Act | None = None
         self.patience_act: _Act | None = None
         self.ring_act: _Act | None = None
+        self.ringing = False  # a seat is being offered the call
         self.pending: list[_Act] = []
 
 
@@ -218,6 +221,7 @@ class Driver:
         self._calls = 0
         self.events = 0
         self._menu_keys = menu_keys
+        self.path_report: Any = None  # the flows' menu path report, when the scenario has one
         callers = traffic.callers
         self._think = callers.think_time.sampler()
         self._menu_patience = callers.menu_patience.sampler()
@@ -265,6 +269,7 @@ class Driver:
             NodeEntered: self._node_entered,
             Queued: self._queued,
             Answered: self._answered,
+            RingNoAnswer: self._rang_out,
             Diverted: self._diverted,
             CallbackQueued: self._callback_queued,
             SeatChanged: self._seat_changed,
@@ -491,6 +496,10 @@ class Driver:
                 "name": f"Customer {caller.number[-4:]}",
                 "tier": caller.customer_tier.value,
                 "segment": "residential",
+                # what self-service reads back (the bundled flows' balance, bill, order step)
+                "balance": f"{self._rng.randrange(0, 50000) / 100:.2f}",
+                "bill_amount": f"{self._rng.randrange(1000, 30000) / 100:.2f}",
+                "order_step": str(self._rng.randrange(1, 6)),
             }
         act = self._later(caller, 0.0, self._customer_found)
         act.arg = (caller, customer)
@@ -544,7 +553,11 @@ class Driver:
         caller.patience_act = None
         if caller.answered or caller.waiting_since is None:
             return
-        if self._callback_accept and self._rng.random() < self._callback_accept:
+        if (
+            self._callback_accept
+            and not caller.ringing  # only a waiting caller can be offered a callback
+            and self._rng.random() < self._callback_accept
+        ):
             self._send(CallbackRequested(call_id=caller.call_id, number=caller.number))
         else:
             self._send(CallEnded(call_id=caller.call_id, by="caller"))
@@ -568,6 +581,7 @@ class Driver:
         caller = self._callers.get(cmd.call_id)
         if caller is None:
             return
+        caller.ringing = True
         rng = self._rng
         if self._no_answer and rng.random() < self._no_answer:
             return  # the seat lets it ring; the engine's ring time-out acts
@@ -585,15 +599,23 @@ class Driver:
 
     def _cancel_offer(self, cmd: CancelOffer) -> None:
         caller = self._callers.get(cmd.call_id)
-        if caller is not None and caller.ring_act is not None:
-            caller.ring_act.cancelled = True
-            caller.ring_act = None
+        if caller is not None:
+            caller.ringing = False
+            if caller.ring_act is not None:
+                caller.ring_act.cancelled = True
+                caller.ring_act = None
+
+    def _rang_out(self, fact: RingNoAnswer) -> None:
+        caller = self._callers.get(fact.call_id)
+        if caller is not None:
+            caller.ringing = False
 
     def _answered(self, fact: Answered) -> None:
         caller = self._callers.get(fact.call_id)
         if caller is None:
             return
         caller.answered = True
+        caller.ringing = False
         caller.waiting_since = None
         if caller.patience_act is not None:
             caller.patience_act.cancelled = True

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+import zoneinfo
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,8 @@ class Seats(_Model):
 
 
 class TrafficModel(_Model):
-    date: str = "2026-01-05"  # the simulated day (UTC); a Monday
+    date: str = "2026-01-05"  # the simulated day; a Monday
+    timezone: str = "UTC"  # the zone of every time of day in this file (open, close, shifts)
     days: int = Field(1, ge=1)
     seed: int = 1
     arrivals: list[Arrivals] = Field(min_length=1)
@@ -202,10 +204,21 @@ class TrafficModel(_Model):
             raise ValueError(msg) from None
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            msg = f"unknown time zone {value!r}; use an IANA name like Asia/Shanghai or UTC"
+            raise ValueError(msg) from None
+        return value
+
     @property
     def origin(self) -> float:
-        """Epoch seconds of the first simulated midnight (UTC)."""
-        return datetime.combine(date.fromisoformat(self.date), time(0), UTC).timestamp()
+        """Epoch seconds of the first simulated midnight, in ``timezone``."""
+        zone = UTC if self.timezone == "UTC" else zoneinfo.ZoneInfo(self.timezone)
+        return datetime.combine(date.fromisoformat(self.date), time(0), zone).timestamp()
 
 
 def load_traffic(path: str | Path) -> TrafficModel:

@@ -47,6 +47,7 @@ class MeasuresConfig(BaseModel):
         }[self.service_level_basis]
         return {
             "interval_s": self.interval_s,
+            "service_level_target": self.service_level_target,
             "service_level": basis,
             "short_abandon_s": self.short_abandon_s,
             "short_abandons_are_abandons": self.short_abandons_are_abandons,
