@@ -108,5 +108,5 @@ def test_an_exit_to_a_missing_queue_is_pointed_at(skills: Path) -> None:
 
 
 def test_an_empty_directory_says_what_to_write(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no \\*.yaml files"):
+    with pytest.raises(ConfigError, match=r"no \*\.yaml files"):
         load_centre(tmp_path)
