@@ -32,9 +32,12 @@ Behaviour
   nothing is ever sent again on its own. Then reconnect with exponential
   backoff and jitter (a seeded ``random.Random``), log in again and tell the
   listener, who resynchronises.
-- ``FullyBooted`` with a small ``Uptime`` right after a login means Asterisk
-  restarted: :attr:`AmiConnection.asterisk_restarted` says so for the
-  listener's resynchronisation.
+- ``FullyBooted`` comes right after every login (the lab saw it each time)
+  with Asterisk's ``Uptime``. An uptime smaller than the last one seen plus
+  the time since (or, with none seen yet, below ``restart_uptime_s``) means
+  Asterisk restarted: :attr:`AmiConnection.asterisk_restarted` says so for the
+  listener's resynchronisation. (A restart ordered over AMI gives a bare EOF,
+  no ``Shutdown``: the uptime is what tells.)
 - Every task is owned: one TaskGroup per session (the reader and the pinger),
   and :meth:`run` itself belongs to its caller.
 """
@@ -53,9 +56,12 @@ import structlog
 
 from ivr.ami.codec import AmiCodec, Banner, Malformed, Message, encode_action
 from ivr.ami.settings import AmiSettings
+from ivr.clock import monotonic
 from ivr.errors import AmiActionError, AmiAuthenticationError, AmiConnectionError
 
 log = structlog.get_logger("ivr.ami")
+
+UPTIME_SLACK_S = 2.0  # Uptime is whole seconds, read at login: this much drift is not a restart
 
 Headers = Mapping[str, object] | Iterable[tuple[str, object]]
 
@@ -122,6 +128,9 @@ class AmiConnection:
         self._stop = asyncio.Event()
         self.counters = Counters()
         self.asterisk_restarted = False
+        self._uptime_seen: tuple[float, float] | None = (
+            None  # (Uptime, monotonic) at the last FullyBooted
+        )
         self.version: str | None = None
 
     # --- public ------------------------------------------------------------------
@@ -361,8 +370,15 @@ class AmiConnection:
         name = message.event or ""
         if name == "FullyBooted":
             uptime = _float(message.get("Uptime"))
-            if uptime is not None and uptime < self.settings.restart_uptime_s and self._session > 1:
-                self.asterisk_restarted = True
+            if uptime is not None:
+                now = monotonic()
+                if self._uptime_seen is None:
+                    restarted = self._session > 1 and uptime < self.settings.restart_uptime_s
+                else:
+                    seen, at = self._uptime_seen
+                    restarted = uptime + UPTIME_SLACK_S < seen + (now - at)
+                self.asterisk_restarted = self.asterisk_restarted or restarted
+                self._uptime_seen = (uptime, now)
         elif name == "Shutdown":
             self._lost_reason = "asterisk shutdown"
         self._on_event(message)

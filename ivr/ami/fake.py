@@ -98,6 +98,7 @@ class FakeAsterisk:
         transfer_context: str = "ivr-transfer",
         time_scale: float = 1.0,
         clock: Clock | None = None,
+        up_s: float = 3600.0,
     ) -> None:
         self.username = username
         self._secret = secret
@@ -106,7 +107,7 @@ class FakeAsterisk:
         self.transfer_context = transfer_context
         self.time_scale = time_scale
         self._clock = clock or WallClock()
-        self._booted_at = self._clock.now()
+        self._booted_at = self._clock.now() - up_s
         self._server: asyncio.Server | None = None
         self._sessions: list[_Session] = []
         self._session_tasks: set[asyncio.Task[None]] = set()

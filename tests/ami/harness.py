@@ -28,7 +28,13 @@ SECRET = "fake-ami-secret-7"
 def test_centre(**queue_settings: Any) -> CentreConfig:
     return centre(
         [
-            {"name": "billing", "skill": "billing", "ring_timeout_s": 30, "wrap_up_s": 0, **queue_settings},
+            {
+                "name": "billing",
+                "skill": "billing",
+                "ring_timeout_s": 30,
+                "wrap_up_s": 0,
+                **queue_settings,
+            },
             {"name": "complaint", "skill": "complaint", "ring_timeout_s": 30, "wrap_up_s": 0},
             {"name": "general"},
         ],

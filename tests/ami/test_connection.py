@@ -177,6 +177,7 @@ async def test_lost_connection_fails_actions_in_flight_and_never_resends_them(
     await conn.request("Ping")
     assert listener.lost and "eof" in listener.lost[0]
     assert [a["Action"] for a in fake.actions].count("Redirect") == 1  # never replayed
+    assert not conn.asterisk_restarted  # a network blip: the uptime kept counting
     await stop(conn, task)
 
 
