@@ -21,8 +21,10 @@ async def test_call_hung_up_while_the_link_was_down_is_closed_after_the_reconnec
     gone = fake.place_call(caller="111", keys="2")
     stays = fake.place_call(caller="222", keys="2")
     await until(
-        lambda: "Queued" in live.fact_names(gone.uniqueid)
-        and "Queued" in live.fact_names(stays.uniqueid),
+        lambda: (
+            "Queued" in live.fact_names(gone.uniqueid)
+            and "Queued" in live.fact_names(stays.uniqueid)
+        ),
         "both queued",
     )
     with capture_logs() as logs:
@@ -81,7 +83,10 @@ async def test_restarted_asterisk_closes_every_call_with_the_reason(live: Live) 
             lambda: live.ended(talking.uniqueid) and live.ended(waiting.uniqueid), "both closed"
         )
     reasons = {e["call_id"]: e["reason"] for e in logs if e["event"] == "call_vanished"}
-    assert reasons == {talking.uniqueid: "asterisk restarted", waiting.uniqueid: "asterisk restarted"}
+    assert reasons == {
+        talking.uniqueid: "asterisk restarted",
+        waiting.uniqueid: "asterisk restarted",
+    }
     ends = [f for f in live.facts() if isinstance(f, JourneyEnded)]
     assert sorted(f.call_id for f in ends) == sorted([talking.uniqueid, waiting.uniqueid])
     assert not live.service.driver.calls
