@@ -216,6 +216,7 @@ class Driver:
         self.measures = measures or Measures(centre=centre, origin=self.origin)
         self._callers: dict[str, _Caller] = {}
         self._callback_queue: dict[str, str] = {}  # callbacks waiting to be placed
+        self._seat_states: dict[str, tuple[SeatState, str]] = {}
         self._arrivals = random.Random(f"arrivals-{seed}")
         self._rng = random.Random(f"callers-{seed}")
         self._calls = 0
@@ -671,6 +672,7 @@ class Driver:
         self._talk(caller, caller.queue, callback=True)
 
     def _seat_changed(self, fact: SeatChanged) -> None:
+        self._seat_states[fact.seat_id] = (fact.state, fact.reason)
         if fact.state is SeatState.PAUSED and fact.reason in self._pause_reasons:
             self._push(
                 self.clock.now() + self._no_answer_pause_s,
@@ -679,7 +681,10 @@ class Driver:
             )
 
     def _unpause(self, seat_id: str) -> None:
-        self._send(SeatReady(seat_id=seat_id))
+        """The seat's person comes back from a no-answer pause, if still in it (not logged out)."""
+        state, reason = self._seat_states.get(seat_id, (SeatState.LOGGED_OUT, ""))
+        if state is SeatState.PAUSED and reason in self._pause_reasons:
+            self._send(SeatReady(seat_id=seat_id))
 
     def _journey_ended(self, fact: JourneyEnded) -> None:
         caller = self._callers.pop(fact.call_id, None)

@@ -65,6 +65,7 @@ def document(
         queues[name] = q
     doc: dict[str, Any] = {
         "schema": SCHEMA,
+        "origin": report["origin"],  # epoch of the first simulated midnight (local)
         "scenario": scenario,
         "run": run,
         "definitions": report["definitions"],
@@ -94,8 +95,8 @@ def _sec(v: Any) -> str:
 ROWS = (
     ("offered", "offered", str),
     ("answered", "answered", str),
-    ("abandoned", "abandoned", str),
-    ("short_abandoned", "short ab.", str),
+    ("abandoned", "aband.", str),
+    ("short_abandoned", "short", str),
     ("service_level", "SL", _pct),
     ("abandon_rate", "aband.%", _pct),
     ("connection_rate", "conn.%", _pct),
@@ -107,10 +108,10 @@ ROWS = (
 
 
 def summary_table(doc: dict[str, Any], title: str = "Simulated day") -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column("queue")
+    table = Table(title=title, title_justify="left", padding=(0, 1), pad_edge=False)
+    table.add_column("queue", no_wrap=True)
     for _key, label, _fmt in ROWS:
-        table.add_column(label, justify="right")
+        table.add_column(label, justify="right", no_wrap=True)
     for name, q in doc["queues"].items():
         table.add_row(name, *(fmt(q.get(key)) for key, _l, fmt in ROWS))
     o = doc["overall"]
@@ -213,7 +214,8 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
     o = doc["overall"]
     target = float(doc["definitions"].get("service_level_target", 0.8))
     intervals = [r for r in doc["intervals"] if r.get("offered") or r.get("open_seats_mean")]
-    xs = [r["start"] for r in intervals]
+    origin = float(doc.get("origin", 0.0))  # times of day are shown from the local midnight
+    xs = [r["start"] - origin for r in intervals]
     width = float(doc["definitions"].get("interval_s", 900.0))
     bands = [
         (p["start"], p["end"], p["level"])

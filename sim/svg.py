@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-W, H = 860, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 56, 24, 36
+W, H = 860, 280
+LEFT, RIGHT, TOP, BOTTOM = 56, 56, 24, 50
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563")
 
 
@@ -93,7 +93,7 @@ def interval_chart(
         )
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
         parts.append(
-            f'<text x="{W - RIGHT - 160}" y="{TOP + 14 + 14 * i}" font-size="11" fill="{colour}">'
+            f'<text x="{LEFT + 190 * i}" y="{H - 4}" font-size="11" fill="{colour}">'
             f"— {escape(label)}</text>"
         )
     parts.extend(_axes(x0, x1, x, ph))

@@ -165,7 +165,7 @@ def simulate(
     """Simulate a day of calls through the real engine and report the hotline's measures."""
     from sim import report as rp
 
-    console = Console()
+    console = Console(width=None if Console().is_terminal else 120)
     measures = MeasuresConfig(service_level_basis=sl_basis, short_abandon_s=short_abandon_s)
     try:
         if compare is not None:
