@@ -38,9 +38,10 @@ from ivr.engine.events import (
     PasswordChecked,
     PlaybackFinished,
 )
-from ivr.engine.facts import MenuInput, NodeEntered
+from ivr.engine.facts import MenuInput
 from ivr.flows.catalog import FlowCatalog
 from ivr.flows.compiler import CFlow, FlowBundle
+from ivr.flows.fast import node_entered
 from ivr.flows.nodes import CNode, CollectN, MenuN, Out
 from ivr.routing.config import Tier
 from ivr.routing.view import QueueView
@@ -64,6 +65,7 @@ class FlowRun:
         "dnis",
         "done",
         "flow",
+        "has_secret",
         "language",
         "node",
         "pw_failures",
@@ -89,16 +91,21 @@ class FlowRun:
         self.barge: str | None = None
         self.done = False
         self.started_at = 0.0
+        self.has_secret = False  # set by a secret collect: only then are variables scanned
 
     def finish(self) -> None:
         self.done = True
         # nothing typed as a secret outlives the flow
-        for key in [k for k, v in self.vars.items() if isinstance(v, Secret)]:
-            del self.vars[key]
+        if self.has_secret:
+            for key in [k for k, v in self.vars.items() if isinstance(v, Secret)]:
+                del self.vars[key]
 
     def screen_pop(self) -> dict[str, Any]:
         """What a seat (or a callback task) may see: the variables without any secret."""
-        pop = {k: v for k, v in self.vars.items() if not isinstance(v, Secret)}
+        if self.has_secret:
+            pop = {k: v for k, v in self.vars.items() if not isinstance(v, Secret)}
+        else:
+            pop = dict(self.vars)
         pop["language"] = self.language
         pop["flow"] = self.flow.name
         return pop
@@ -156,6 +163,7 @@ class FlowInterpreter:
         run.vars.update(_builtins(run))
         if variables:
             run.vars.update(variables)
+            run.has_secret = any(isinstance(v, Secret) for v in variables.values())
             run.language = lang  # a passed-in 'language' does not override the checked one
             run.vars["language"] = lang
         self._run(run, cflow.start, out)
@@ -252,16 +260,15 @@ class FlowInterpreter:
     def _run(self, run: FlowRun, node: CNode | None, out: Out) -> None:
         """Enter nodes until one waits for an event or the flow is done."""
         steps = 0
-        clock = self.clock
+        now = self.clock.now
+        call_id = run.call_id
         while node is not None and not run.done:
             steps += 1
             if steps > MAX_STEPS:
                 self._safe(run, f"more than {MAX_STEPS} nodes without input", out)
                 return
             run.node = current = node
-            out.append(
-                NodeEntered(call_id=run.call_id, flow=run.flow.name, node=node.id, at=clock.now())
-            )
+            out.append(node_entered(call_id, run.flow.name, node.id, now()))
             try:
                 node = current.enter(self, run, out)
             except Exception as exc:  # a flow bug must not drop the caller

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ivr.engine.commands import (
-    CollectDigits,
     CreateCallback,
     Hangup,
     LookupCustomer,
@@ -28,8 +27,9 @@ from ivr.engine.commands import (
 )
 from ivr.engine.directives import FlowDone
 from ivr.engine.events import CustomerFound, DigitsCollected, PasswordChecked, PlaybackFinished
-from ivr.engine.facts import MenuInput, Outcome
+from ivr.engine.facts import Outcome
 from ivr.errors import FlowError
+from ivr.flows.fast import collect_digits, menu_input, play_prompts
 from ivr.routing.config import Tier
 from ivr.secret import Secret
 
@@ -104,14 +104,7 @@ class PlayN(CNode):
         self.next = nodes[spec.next]
 
     def enter(self, it: FlowInterpreter, run: FlowRun, out: Out) -> CNode | None:
-        out.append(
-            PlayPrompts(
-                call_id=run.call_id,
-                prompts=self.prompts,
-                language=run.language,
-                interruptible=self.barge_in,
-            )
-        )
+        out.append(play_prompts(run.call_id, self.prompts, run.language, self.barge_in))
         return None
 
     def on_playback(
@@ -153,15 +146,7 @@ class MenuN(CNode):
 
     def _ask(self, run: FlowRun, prompts: tuple[str, ...], out: Out) -> None:
         out.append(
-            CollectDigits(
-                call_id=run.call_id,
-                prompts=prompts,
-                language=run.language,
-                min_digits=1,
-                max_digits=1,
-                timeout_s=self.timeout_s,
-                terminator=None,
-            )
+            collect_digits(run.call_id, prompts, run.language, 1, 1, self.timeout_s, None, False)
         )
 
     def enter(self, it: FlowInterpreter, run: FlowRun, out: Out) -> CNode | None:
@@ -182,27 +167,11 @@ class MenuN(CNode):
         target = self.choices.get(digits[:1]) if digits else None
         if target is not None:
             out.append(
-                MenuInput(
-                    call_id=run.call_id,
-                    flow=run.flow.name,
-                    node=self.id,
-                    choice=digits[:1],
-                    secret=False,
-                    at=it.clock.now(),
-                )
+                menu_input(run.call_id, run.flow.name, self.id, digits[:1], False, it.clock.now())
             )
             return target
         choice = "invalid" if digits else "timeout"
-        out.append(
-            MenuInput(
-                call_id=run.call_id,
-                flow=run.flow.name,
-                node=self.id,
-                choice=choice,
-                secret=False,
-                at=it.clock.now(),
-            )
-        )
+        out.append(menu_input(run.call_id, run.flow.name, self.id, choice, False, it.clock.now()))
         run.attempts += 1
         if run.attempts > self.retries:
             return self.on_exhausted or it.fail(run, self, "menu retries ran out", out)
@@ -250,15 +219,15 @@ class CollectN(CNode):
 
     def _ask(self, run: FlowRun, prompts: tuple[str, ...], out: Out) -> None:
         out.append(
-            CollectDigits(
-                call_id=run.call_id,
-                prompts=prompts,
-                language=run.language,
-                min_digits=self.min_digits,
-                max_digits=self.max_digits,
-                timeout_s=self.timeout_s,
-                terminator=self.terminator,
-                secret=self.secret,
+            collect_digits(
+                run.call_id,
+                prompts,
+                run.language,
+                self.min_digits,
+                self.max_digits,
+                self.timeout_s,
+                self.terminator,
+                self.secret,
             )
         )
 
@@ -284,28 +253,17 @@ class CollectN(CNode):
             text = value if type(value) is str else ""
             stored = text
         if text and self._valid(text):
+            if self.secret:
+                run.has_secret = True
             run.vars[self.into] = stored
             choice = "entered" if self.secret else text
             out.append(
-                MenuInput(
-                    call_id=run.call_id,
-                    flow=run.flow.name,
-                    node=self.id,
-                    choice=choice,
-                    secret=self.secret,
-                    at=it.clock.now(),
-                )
+                menu_input(run.call_id, run.flow.name, self.id, choice, self.secret, it.clock.now())
             )
             return self.next
+        choice = "invalid" if text else "timeout"
         out.append(
-            MenuInput(
-                call_id=run.call_id,
-                flow=run.flow.name,
-                node=self.id,
-                choice="invalid" if text else "timeout",
-                secret=self.secret,
-                at=it.clock.now(),
-            )
+            menu_input(run.call_id, run.flow.name, self.id, choice, self.secret, it.clock.now())
         )
         run.attempts += 1
         if run.attempts > self.retries:

@@ -1,0 +1,58 @@
+"""The interpreter's fast constructors build exactly what the dataclasses' own constructors do."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ivr.engine.commands import CollectDigits, PlayPrompts
+from ivr.engine.facts import MenuInput, NodeEntered
+from ivr.flows.fast import collect_digits, menu_input, node_entered, play_prompts
+
+
+@pytest.mark.parametrize(
+    ("made", "expected"),
+    [
+        (
+            node_entered("c1", "hotline", "welcome", 12.5),
+            NodeEntered(call_id="c1", flow="hotline", node="welcome", at=12.5),
+        ),
+        (
+            menu_input("c1", "hotline", "main_menu", "timeout", False, 3.0),
+            MenuInput(
+                call_id="c1",
+                flow="hotline",
+                node="main_menu",
+                choice="timeout",
+                secret=False,
+                at=3.0,
+            ),
+        ),
+        (
+            play_prompts("c1", ("custom/welcome",), "zh", True),
+            PlayPrompts(
+                call_id="c1", prompts=("custom/welcome",), language="zh", interruptible=True
+            ),
+        ),
+        (
+            collect_digits("c1", ("beep",), "en", 6, 6, 5.0, "#", True),
+            CollectDigits(
+                call_id="c1",
+                prompts=("beep",),
+                language="en",
+                min_digits=6,
+                max_digits=6,
+                timeout_s=5.0,
+                terminator="#",
+                secret=True,
+            ),
+        ),
+    ],
+)
+def test_fast_constructor_equals_the_dataclass(made: object, expected: object) -> None:
+    assert made == expected
+    assert hash(made) == hash(expected)
+    assert repr(made) == repr(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.call_id = "other"  # type: ignore[attr-defined]
