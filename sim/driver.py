@@ -130,11 +130,12 @@ class HeapScheduler:
 class _Act:
     """A pending action of a synthetic caller or seat; cancelled lazily."""
 
-    __slots__ = ("arg", "cancelled", "fn")
+    __slots__ = ("arg", "caller", "cancelled", "fn")
 
-    def __init__(self, fn: Action, arg: Any) -> None:
+    def __init__(self, fn: Action, arg: Any, caller: _Caller) -> None:
         self.fn = fn
         self.arg = arg
+        self.caller = caller
         self.cancelled = False
 
 
@@ -145,6 +146,7 @@ class _Caller:
         "callback_only",
         "customer_tier",
         "digits",
+        "ended",
         "handle_s",
         "menu_act",
         "node",
@@ -152,7 +154,6 @@ class _Caller:
         "password_failures",
         "patience_act",
         "patience_s",
-        "pending",
         "queue",
         "ring_act",
         "ringing",
@@ -178,7 +179,7 @@ class _Caller:
         self.patience_act: _Act | None = None
         self.ring_act: _Act | None = None
         self.ringing = False  # a seat is being offered the call
-        self.pending: list[_Act] = []
+        self.ended = False  # the journey is over: every pending action of this caller is void
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -276,7 +277,8 @@ class Driver:
             SeatChanged: self._seat_changed,
             JourneyEnded: self._journey_ended,
         }
-        self._observe = self.measures.observe
+        self._table: dict[type, tuple[Callable[[Any], None], ...]] = {}
+        self._generation = self.measures.generation
         self._start_arrivals(trace, replay_dnis or {})
         self._start_shifts(shifts)
 
@@ -286,15 +288,14 @@ class Driver:
         self._seq += 1
         heapq.heappush(self._heap, (when, self._seq, fn, arg))
 
-    def _later(self, caller: _Caller, delay: float, fn: Action) -> _Act:
-        act = _Act(fn, caller)
-        caller.pending.append(act)
+    def _later(self, caller: _Caller, delay: float, fn: Action, arg: Any = None) -> _Act:
+        act = _Act(fn, caller if arg is None else arg, caller)
         self._seq += 1
         heapq.heappush(self._heap, (self.clock.now() + delay, self._seq, self._run_act, act))
         return act
 
     def _run_act(self, act: _Act) -> None:
-        if act.cancelled:
+        if act.cancelled or act.caller.ended:
             return
         act.cancelled = True
         act.fn(act.arg)
@@ -309,13 +310,23 @@ class Driver:
         self._handle_outputs(self.engine.handle(event))
 
     def _handle_outputs(self, outputs: list[Any]) -> None:
-        dispatch = self._dispatch
-        observe = self._observe
+        table = self._table
+        if self._generation != self.measures.generation:  # an observer was added
+            table.clear()
+            self._generation = self.measures.generation
         for item in outputs:
-            fn = dispatch.get(type(item))
-            if fn is not None:
+            kind = type(item)
+            fns = table.get(kind)
+            if fns is None:
+                fns = table[kind] = self._handlers_for(kind)
+            for fn in fns:
                 fn(item)
-            observe(item)
+
+    def _handlers_for(self, kind: type) -> tuple[Callable[[Any], None], ...]:
+        """What an output of this type goes to: the synthetic caller or seat, then the measures."""
+        mine = self._dispatch.get(kind)
+        theirs = self.measures.handler_for(kind)
+        return tuple(fn for fn in (mine, theirs) if fn is not None)
 
     def run(
         self,
@@ -460,8 +471,7 @@ class Driver:
         else:
             delay += self._think(rng)
         digits: str | Secret = Secret(choice) if cmd.secret else choice
-        act = self._later(caller, delay, self._digits_done)
-        act.arg = (caller, digits)
+        self._later(caller, delay, self._digits_done, (caller, digits))
 
     def _choose(self, caller: _Caller, cmd: CollectDigits, rng: random.Random) -> str:
         if caller.digits:
@@ -502,8 +512,7 @@ class Driver:
                 "bill_amount": f"{self._rng.randrange(1000, 30000) / 100:.2f}",
                 "order_step": str(self._rng.randrange(1, 6)),
             }
-        act = self._later(caller, 0.0, self._customer_found)
-        act.arg = (caller, customer)
+        self._later(caller, 0.0, self._customer_found, (caller, customer))
 
     def _customer_found(self, arg: tuple[_Caller, dict[str, Any] | None]) -> None:
         caller, customer = arg
@@ -516,8 +525,7 @@ class Driver:
         ok = self._rng.random() < self._password_ok
         if not ok:
             caller.password_failures += 1
-        act = self._later(caller, 0.0, self._password_checked)
-        act.arg = (caller, ok)
+        self._later(caller, 0.0, self._password_checked, (caller, ok))
 
     def _password_checked(self, arg: tuple[_Caller, bool]) -> None:
         caller, ok = arg
@@ -589,9 +597,7 @@ class Driver:
         ring = self._ring(rng)
         if ring >= cmd.ring_timeout_s:
             return
-        act = self._later(caller, ring, self._seat_answers)
-        act.arg = (caller, cmd.seat_id)
-        caller.ring_act = act
+        caller.ring_act = self._later(caller, ring, self._seat_answers, (caller, cmd.seat_id))
 
     def _seat_answers(self, arg: tuple[_Caller, str]) -> None:
         caller, seat_id = arg
@@ -633,8 +639,7 @@ class Driver:
             talk = self._handle.get(queue, self._default_handle)(rng)
         transfer = self._transfer.get(queue)
         if transfer is not None and caller.transfers == 0 and rng.random() < transfer[0]:
-            act = self._later(caller, talk, self._transfer_call)
-            act.arg = (caller, transfer[1])
+            self._later(caller, talk, self._transfer_call, (caller, transfer[1]))
         else:
             self._later(caller, talk, self._seat_hangs_up)
 
@@ -657,8 +662,7 @@ class Driver:
             self._callers[cmd.call_id] = caller
         rng = self._rng
         reached = rng.random() < 0.85
-        act = self._later(caller, self._ring(rng) + 3.0, self._callback_answer)
-        act.arg = (caller, reached, cmd)
+        self._later(caller, self._ring(rng) + 3.0, self._callback_answer, (caller, reached, cmd))
 
     def _callback_answer(self, arg: tuple[_Caller, bool, PlaceCallback]) -> None:
         caller, reached, _cmd = arg
@@ -689,9 +693,7 @@ class Driver:
     def _journey_ended(self, fact: JourneyEnded) -> None:
         caller = self._callers.pop(fact.call_id, None)
         if caller is not None:
-            for act in caller.pending:
-                act.cancelled = True
-            caller.pending.clear()
+            caller.ended = True
 
     @property
     def calls_in_progress(self) -> int:

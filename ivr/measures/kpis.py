@@ -118,7 +118,8 @@ class Measures:
         self._intervals: dict[int, dict[str, Counters]] = {}
         self._waiting: dict[str, Signal] = {}
         self._seat_state: dict[str, SeatState] = {}
-        self._group_states: dict[tuple[str, SeatState], Signal] = {}
+        self._busy: dict[str, Signal] = {}  # per seat group: seats talking or in wrap-up
+        self._staffed: dict[str, Signal] = {}  # per seat group: seats logged in and not paused
         self._open = self._signal()
         self._alarm: dict[str, Signal] = {}
         self._alarm2: dict[str, Signal] = {}
@@ -126,6 +127,7 @@ class Measures:
         self.first_at: float | None = None
         self.last_at = origin
         self._extra: list[Callable[[object], None]] = []
+        self.generation = 0  # changes when an observer is added
         self._handlers: dict[type, Callable[[Any], None]] = {
             CallStarted: self._call_started,
             Queued: self._queued,
@@ -146,6 +148,25 @@ class Measures:
     def also_feed(self, observer: Callable[[object], None]) -> None:
         """Pass every item on to ``observer`` too (the flows' menu path report)."""
         self._extra.append(observer)
+        self.generation += 1
+
+    def handler_for(self, kind: type) -> Callable[[Any], None] | None:
+        """What :meth:`observe` does with items of ``kind``, for a caller that dispatches itself.
+
+        Valid until :attr:`generation` changes (an observer is added).
+        """
+        handler = self._handlers.get(kind)
+        if not self._extra:
+            return handler
+        extras = tuple(self._extra)
+
+        def both(item: object) -> None:
+            if handler is not None:
+                handler(item)
+            for extra in extras:
+                extra(item)
+
+        return both
 
     def observe(self, item: object) -> None:
         handler = self._handlers.get(type(item))
@@ -315,24 +336,28 @@ class Measures:
             c.ring_no_answer += 1
 
     def _seat_changed(self, f: SeatChanged) -> None:
-        self._k(f.at)
-        group = self._seat_group.get(f.seat_id, "other")
         previous = self._seat_state.get(f.seat_id, f.previous)
-        self._seat_state[f.seat_id] = f.state
-        if previous is not SeatState.LOGGED_OUT:
-            self._group_signal(group, previous).add(f.at, -1)
-        if f.state is not SeatState.LOGGED_OUT:
-            self._group_signal(group, f.state).add(f.at, 1)
-        was_open = previous in _STAFFED
-        is_open = f.state in _STAFFED
+        state = f.state
+        self._seat_state[f.seat_id] = state
+        was_busy, is_busy = previous in _BUSY, state in _BUSY
+        was_open, is_open = previous in _STAFFED, state in _STAFFED
+        if was_busy == is_busy and was_open == is_open:
+            return  # e.g. available -> ringing, talking -> wrap-up: no measure changes
+        if f.at > self.last_at:
+            self.last_at = f.at
+        group = self._seat_group.get(f.seat_id, "other")
+        if was_busy != is_busy:
+            self._group(self._busy, group).add(f.at, 1 if is_busy else -1)
         if was_open != is_open:
-            self._open.add(f.at, 1 if is_open else -1)
+            delta = 1 if is_open else -1
+            self._group(self._staffed, group).add(f.at, delta)
+            self._open.add(f.at, delta)
 
-    def _group_signal(self, group: str, state: SeatState) -> Signal:
-        key = (group, state)
-        s = self._group_states.get(key)
+    def _group(self, signals: dict[str, Signal], group: str) -> Signal:
+        s = signals.get(group)
         if s is None:
-            s = self._group_states[key] = self._signal()
+            s = signals[group] = self._signal()
+            self._group(self._staffed if signals is self._busy else self._busy, group)
         return s
 
     def _alarm_changed(self, f: AlarmChanged) -> None:
@@ -369,13 +394,14 @@ class Measures:
         signals = [
             self._open,
             *self._waiting.values(),
-            *self._group_states.values(),
+            *self._busy.values(),
+            *self._staffed.values(),
             *self._alarm.values(),
             *self._alarm2.values(),
         ]
         for s in signals:
             s.advance(end)
-        groups = sorted({g for g, _ in self._group_states})
+        groups = sorted(self._staffed)
         occupancy = {g: self._occupancy(g, None) for g in groups}
         overall = self._centre.kpis(cfg, centre=True)
         overall["occupancy"] = self._occupancy_all(None)
@@ -409,27 +435,19 @@ class Measures:
         }
 
     def _occupancy(self, group: str, k: int | None) -> float | None:
-        busy = staffed = 0.0
-        for state in _STAFFED:
-            s = self._group_states.get((group, state))
-            if s is None:
-                continue
-            v = s.total if k is None else s.integral.get(k, 0.0)
-            staffed += v
-            if state in _BUSY:
-                busy += v
-        return busy / staffed if staffed else None
+        return self._share([self._busy[group]], [self._staffed[group]], k)
 
     def _occupancy_all(self, k: int | None) -> float | None:
-        busy = staffed = 0.0
-        for (_g, state), s in self._group_states.items():
-            if state not in _STAFFED:
-                continue
-            v = s.total if k is None else s.integral.get(k, 0.0)
-            staffed += v
-            if state in _BUSY:
-                busy += v
-        return busy / staffed if staffed else None
+        return self._share(list(self._busy.values()), list(self._staffed.values()), k)
+
+    @staticmethod
+    def _share(busy: list[Signal], staffed: list[Signal], k: int | None) -> float | None:
+        if k is None:
+            b, s = sum(x.total for x in busy), sum(x.total for x in staffed)
+        else:
+            b = sum(x.integral.get(k, 0.0) for x in busy)
+            s = sum(x.integral.get(k, 0.0) for x in staffed)
+        return b / s if s else None
 
     def _interval_rows(self, groups: list[str]) -> list[dict[str, Any]]:
         cfg = self.config
