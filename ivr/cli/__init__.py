@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ivr.cli.flowtools",
     "ivr.cli.simulate",
     "ivr.cli.serve",
+    "ivr.cli.records",
 )
 
 app = typer.Typer(

@@ -92,7 +92,9 @@ async def test_an_open_request_routes_back_to_its_owner(storage: Storage) -> Non
 async def test_a_closed_ticket_must_be_reopened_before_anything_else(storage: Storage) -> None:
     ticket = await storage.tickets.open(owner_seat="agent14", tier=TicketTier.RED, subject="x")
     await storage.tickets.act(ticket.id, "close", actor="agent14")
-    with pytest.raises(StorageError, match="ticket .* is closed: it cannot take 'respond'; reopen"):
+    with pytest.raises(
+        StorageError, match=r"ticket .* is closed: it cannot take 'respond'; reopen"
+    ):
         await storage.tickets.act(ticket.id, "respond", actor="agent14")
     reopened = await storage.tickets.act(ticket.id, "reopen", actor="agent14")
     assert reopened.status is TicketStatus.OPEN and reopened.closed_at is None
