@@ -279,7 +279,7 @@ class Driver:
         }
         self._table: dict[type, tuple[Callable[[Any], None], ...]] = {}
         self._generation = self.measures.generation
-        self._start_arrivals(trace, replay_dnis or {})
+        self._start_arrivals(trace, replay_dnis or traffic.replay_dnis)
         self._start_shifts(shifts)
 
     # --- the heap -------------------------------------------------------------------

@@ -193,6 +193,7 @@ class TrafficModel(_Model):
     callers: Callers = Callers()
     seats: Seats = Seats()
     callback_handle_time: Duration | None = None  # default: the service's handle time
+    replay_dnis: dict[str, str] = Field(default_factory=dict)  # trace service -> number dialled
 
     @field_validator("date")
     @classmethod
