@@ -56,36 +56,31 @@ class CoreBase:
         raise NotImplementedError
 
     def _check_alarms(self, q: QueueState, out: list[Output]) -> None:
-        level = next_level(q.config.alarm, q.alarm_level, q.waiting, q.open_seats)
-        if level != q.alarm_level:
-            out.append(
-                AlarmChanged(
-                    scope=q.name,
-                    level=level,
-                    previous=q.alarm_level,
-                    waiting=q.waiting,
-                    open_seats=q.open_seats,
-                    at=self._clock.now(),
+        """Re-evaluate the queue's and the centre's alarm after a count changed."""
+        config = q.config.alarm
+        # Quiet is the usual case: no alarm and well under level 1, nothing to compute.
+        if q.alarm_level or q.waiting >= config.level1 * q.open_seats:
+            level = next_level(config, q.alarm_level, q.waiting, q.open_seats)
+            if level != q.alarm_level:
+                out.append(
+                    AlarmChanged(
+                        scope=q.name,
+                        level=level,
+                        previous=q.alarm_level,
+                        waiting=q.waiting,
+                        open_seats=q.open_seats,
+                        at=self._clock.now(),
+                    )
                 )
-            )
-            q.alarm_level = level
-        level = next_level(
-            self.centre.alarm, self.centre_alarm, self.centre_waiting, self.centre_open
-        )
-        if level != self.centre_alarm:
-            out.append(
-                AlarmChanged(
-                    scope=CENTRE,
-                    level=level,
-                    previous=self.centre_alarm,
-                    waiting=self.centre_waiting,
-                    open_seats=self.centre_open,
-                    at=self._clock.now(),
-                )
-            )
-            self.centre_alarm = level
+                q.alarm_level = level
+        self._check_centre_only(out)
 
     def _check_centre_only(self, out: list[Output]) -> None:
+        if (
+            not self.centre_alarm
+            and self.centre_waiting < self.centre.alarm.level1 * self.centre_open
+        ):
+            return
         level = next_level(
             self.centre.alarm, self.centre_alarm, self.centre_waiting, self.centre_open
         )

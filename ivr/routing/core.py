@@ -331,8 +331,12 @@ class RoutingCore(SeatRules):
         ):
             self._wait_for_owner(call, owner, q.config.first_contact_wait_s, out)
         else:
-            q.add(call)
-            self._place(call, out)
+            seat = self._find_seat(q, call.entered - call.eff, 0.0, call.tier)
+            if seat is not None and self._best_call_for(seat) is None:
+                self._offer(call, seat, out)  # nobody else that seat may take waits: straight there
+            else:
+                q.add(call)
+                self._place(call, out)
         if call.state is CallState.WAITING:
             config = q.config
             if config.max_wait_s is not None:

@@ -7,9 +7,10 @@ and deterministic, and ``epoch`` is the seat's ``free_epoch`` when it was
 pushed. A seat is never removed from a heap: when it stops being free its
 entries go stale (the seat is no longer offerable, or its epoch moved on) and
 are dropped when they reach the top. Choosing a seat for a normal caller
-peeks at the head of each level at or above the step's minimum (at most ten
-peeks); for a VIP caller (R4) or the ``highest_level`` strategy it takes the
-highest level that has a free seat. Each is O(L + log n) amortised, L ≤ 10.
+looks at the head of one heap that holds every level (or, for a step with a
+minimum level, at the head of each level from that minimum: at most ten);
+for a VIP caller (R4) or the ``highest_level`` strategy it takes the highest
+level that has a free seat. Each is O(L + log n) amortised, L ≤ 10.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import heapq
 from collections.abc import Iterable
 
 from ivr.routing.config import MAX_LEVEL, Pool, Strategy
+from ivr.routing.outputs import SeatState
 from ivr.routing.state import Seat
 
 Entry = tuple[float, float, int, Seat, int]
@@ -29,13 +31,19 @@ def pool_key(pool: Pool, skill: str | None) -> PoolKey:
 
 
 class FreeSeats:
-    """The free seats of one pool, ordered by one strategy, one heap per level."""
+    """The free seats of one pool, ordered by one strategy: one heap per level, and one for all.
 
-    __slots__ = ("_by_level", "_compact_at", "strategy")
+    The heap of all levels answers the common question (any level, by the
+    strategy) with one look at its head; the per-level heaps answer a VIP
+    caller (highest level first) and steps with a minimum level.
+    """
+
+    __slots__ = ("_all", "_by_level", "_compact_at", "strategy")
 
     def __init__(self, strategy: Strategy) -> None:
         self.strategy = strategy
         self._by_level: list[list[Entry]] = [[] for _ in range(MAX_LEVEL + 1)]
+        self._all: list[Entry] = []
         self._compact_at = 256
 
     def push(self, seat: Seat, level: int, seq: int) -> None:
@@ -48,51 +56,67 @@ class FreeSeats:
             entry = (float(seat.last_offer), 0.0, seq, seat, seat.free_epoch)
         else:
             entry = (seat.random_key, 0.0, seq, seat, seat.free_epoch)
-        heap = self._by_level[level]
-        heapq.heappush(heap, entry)
-        if len(heap) > self._compact_at:
-            self._compact(level)
+        heapq.heappush(self._by_level[level], entry)
+        heapq.heappush(self._all, entry)
+        if len(self._all) > self._compact_at:
+            self._compact()
 
-    def _compact(self, level: int) -> None:
-        """Drop stale entries when a heap has grown well past its live size."""
-        live = [e for e in self._by_level[level] if _valid(e)]
-        heapq.heapify(live)
-        self._by_level[level] = live
-        self._compact_at = max(256, 4 * len(live))
-
-    def _head(self, level: int) -> Entry | None:
-        heap = self._by_level[level]
-        while heap:
-            entry = heap[0]
-            if _valid(entry):
-                return entry
-            heapq.heappop(heap)
-        return None
+    def _compact(self) -> None:
+        """Drop stale entries when the heaps have grown well past their live size."""
+        for level, heap in enumerate(self._by_level):
+            live = [e for e in heap if _valid(e)]
+            heapq.heapify(live)
+            self._by_level[level] = live
+        self._all = [e for e in self._all if _valid(e)]
+        heapq.heapify(self._all)
+        self._compact_at = max(256, 4 * len(self._all))
 
     def best(self, min_level: int, by_level: bool) -> Seat | None:
         """The seat this pool offers next: by strategy, or the highest level first when ``by_level``."""
+        pop = heapq.heappop
         if by_level or self.strategy is Strategy.HIGHEST_LEVEL:
             for level in range(MAX_LEVEL, min_level - 1, -1):
-                entry = self._head(level)
-                if entry is not None:
+                heap = self._by_level[level]
+                while heap:
+                    entry = heap[0]
+                    if _valid(entry):
+                        return entry[3]
+                    pop(heap)
+            return None
+        if min_level <= 1:
+            heap = self._all
+            while heap:
+                entry = heap[0]
+                if _valid(entry):
                     return entry[3]
+                pop(heap)
             return None
         best: Entry | None = None
         for level in range(min_level, MAX_LEVEL + 1):
-            entry = self._head(level)
-            if entry is not None and (best is None or entry[:3] < best[:3]):
-                best = entry
+            heap = self._by_level[level]
+            while heap:
+                entry = heap[0]
+                if _valid(entry):
+                    # seq (entry[2]) is unique, so the comparison never reaches the seat
+                    if best is None or entry < best:
+                        best = entry
+                    break
+                pop(heap)
         return None if best is None else best[3]
 
     def free_seats(self) -> Iterable[Seat]:
         seen: set[str] = set()
-        for heap in self._by_level:
-            for entry in heap:
-                if _valid(entry) and entry[3].id not in seen:
-                    seen.add(entry[3].id)
-                    yield entry[3]
+        for entry in self._all:
+            if _valid(entry) and entry[3].id not in seen:
+                seen.add(entry[3].id)
+                yield entry[3]
 
 
 def _valid(entry: Entry) -> bool:
     seat = entry[3]
-    return seat.free_epoch == entry[4] and seat.offerable
+    return (
+        seat.free_epoch == entry[4]
+        and seat.state is SeatState.AVAILABLE
+        and not seat.device_busy
+        and seat.penalty_timer is None
+    )
