@@ -47,24 +47,37 @@ def reload_catalog(
         log.error("flows_reload_failed", directory=str(directory), reason=exc.message)
         return ReloadResult(False, old.version, problems=[])
     kept: list[str] = []
-    if problems:
-        broken_files = {p.file for p in problems}
+    found = list(problems)
+    for p in problems:
+        log.error("flow_file_invalid", problem=str(p), file=p.file, line=p.line)
+    while True:
+        # every file with a problem goes back to its previous version, if it had one
+        broken = {p.file for p in problems}
         for name, source in old.sources.items():
-            if source.file in broken_files and name not in fs.flows:
-                fs.flows[name] = source  # the previous, valid version of the broken file
+            current = fs.flows.get(name)
+            if (
+                source.file in broken
+                and current is not source
+                and (current is None or current.file == source.file)
+            ):
+                fs.flows[name] = source
                 kept.append(source.file)
+        problems = check_flow_set(fs, centre)
+        if not problems:
+            break
         for p in problems:
             log.error("flow_file_invalid", problem=str(p), file=p.file, line=p.line)
-        for file in kept:
-            log.warning("flow_file_kept_previous_version", file=file)
-    graph = check_flow_set(fs, centre)
-    if graph:
-        for p in graph:
-            log.error("flows_reload_rejected", problem=str(p), file=p.file, line=p.line)
-        return ReloadResult(False, old.version, kept, problems + graph)
+        found += problems
+        if not {p.file for p in problems} & {s.file for s in old.sources.values()} - set(kept):
+            break  # nothing left to put back
+    for file in kept:
+        log.warning("flow_file_kept_previous_version", file=file)
+    if problems:
+        log.error("flows_reload_rejected", directory=str(directory), problems=len(found))
+        return ReloadResult(False, old.version, kept, found)
     bundle = compile_set(fs)
     if bundle.version == old.version:
-        return ReloadResult(False, old.version, kept, problems)
+        return ReloadResult(False, old.version, kept, found)
     catalog.replace(bundle)
     log.info(
         "flows_reloaded",
@@ -72,7 +85,7 @@ def reload_catalog(
         previous=old.version,
         flows={name: cf.version for name, cf in bundle.flows.items()},
     )
-    return ReloadResult(True, bundle.version, kept, problems)
+    return ReloadResult(True, bundle.version, kept, found)
 
 
 class FlowWatcher:
