@@ -50,7 +50,7 @@ def reload_catalog(
     found = list(problems)
     for p in problems:
         log.error("flow_file_invalid", problem=str(p), file=p.file, line=p.line)
-    while True:
+    for _ in range(len(old.sources) + 2):  # each round puts back at least one file, or stops
         # every file with a problem goes back to its previous version, if it had one
         broken = {p.file for p in problems}
         for name, source in old.sources.items():
