@@ -719,6 +719,11 @@ class FakeAsterisk:
         self._booted_at = self._clock.now()
         self._server = await asyncio.start_server(self._serve, self.host, self.port)
 
+    @property
+    def clients(self) -> int:
+        """Sessions logged in now."""
+        return sum(1 for s in self._sessions if s.logged_in)
+
     def by_uniqueid(self, uniqueid: str) -> FakeChannel | None:
         return next((c for c in self.channels.values() if c.uniqueid == uniqueid), None)
 

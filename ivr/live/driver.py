@@ -247,9 +247,8 @@ class LiveDriver:
                 if call is not None:
                     call.over = True
             elif isinstance(out, CancelOffer) and out.call_id in skip_cancel:
-                self._release_offer(
-                    out.call_id
-                )  # a new offer follows at once: one Redirect is enough
+                # A new offer follows at once: its Redirect also stops this Dial.
+                self._release_offer(self.calls.get(out.call_id))
             elif not _is_fact(out):
                 self._command(out)
 
@@ -590,7 +589,7 @@ class LiveDriver:
     def _cancel_offer(self, call: LiveCall, cmd: CancelOffer) -> None:
         if call.offer_seat != cmd.seat_id:
             return
-        self._release_offer(call.call_id)
+        self._release_offer(call)
         # Back into AsyncAGI: the Dial stops, the caller waits again.
         self._action(
             call,
@@ -604,11 +603,10 @@ class LiveDriver:
             quiet=True,
         )
 
-    def _release_offer(self, call_id: str) -> None:
-        call = self.calls.get(call_id)
+    def _release_offer(self, call: LiveCall | None) -> None:
         if call is None or call.offer_seat is None:
             return
-        if self._engaged.get(call.offer_seat) == call_id:
+        if self._engaged.get(call.offer_seat) == call.call_id:
             del self._engaged[call.offer_seat]
         call.offer_seat = None
         if call.seat_uniqueid is not None:
@@ -684,7 +682,7 @@ class LiveDriver:
                 )
             self._pump(call)
         elif offer is not None and call.offer_seat == offer:
-            self._release_offer(call_id)
+            self._release_offer(call)
             call.in_agi = True  # the Redirect did not happen: the caller is still in AGI
             self._to_engine(SeatDidNotAnswer(call_id=call_id, seat_id=offer, reason="unreachable"))
             self._pump(call)
@@ -708,28 +706,14 @@ class LiveDriver:
         if call is None:
             dnis = env.get("agi_extension") or ""
             if not dnis or dnis == "s":
-                dnis = (
-                    env.get("agi_dnid", "")
-                    if env.get("agi_dnid") not in (None, "", "unknown")
-                    else dnis
-                )
-            call = LiveCall(
-                call_id=uid,
+                dnid = env.get("agi_dnid", "")
+                dnis = dnid if dnid not in ("", "unknown") else dnis
+            self._arrive(
+                uid,
                 channel=channel,
                 linkedid=msg.get("Linkedid") or uid,
+                caller=msg.get("CallerIDNum") or env.get("agi_callerid", ""),
                 dnis=dnis,
-                in_agi=True,
-            )
-            self.calls[uid] = call
-            caller = msg.get("CallerIDNum") or env.get("agi_callerid", "")
-            self._to_engine(
-                CallArrived(
-                    call_id=uid,
-                    caller="" if caller in ("<unknown>", "unknown") else caller,
-                    dnis=dnis,
-                    channel=channel,
-                    linkedid=call.linkedid,
-                )
             )
             return
         # A call coming back into AGI: after a seat did not answer, a cancelled offer, a transfer.
@@ -751,6 +735,19 @@ class LiveDriver:
                 )
             )
         self._pump(call)
+
+    def _arrive(self, uid: str, *, channel: str, linkedid: str, caller: str, dnis: str) -> None:
+        call = LiveCall(call_id=uid, channel=channel, linkedid=linkedid, dnis=dnis, in_agi=True)
+        self.calls[uid] = call
+        self._to_engine(
+            CallArrived(
+                call_id=uid,
+                caller="" if caller in ("<unknown>", "unknown") else caller,
+                dnis=dnis,
+                channel=channel,
+                linkedid=linkedid,
+            )
+        )
 
     def _on_agi_end(self, msg: Message) -> None:
         call = self.calls.get(msg.get("Uniqueid") or "")
@@ -784,7 +781,7 @@ class LiveDriver:
         elif status == "CANCEL":
             return  # our Redirect, or the caller hung up: the Hangup event says which
         else:
-            self._release_offer(call.call_id)
+            self._release_offer(call)
             self._to_engine(
                 SeatDidNotAnswer(
                     call_id=call.call_id,
@@ -798,7 +795,7 @@ class LiveDriver:
         call = self.calls.pop(uid, None)
         if call is not None:
             self._drop_jobs(call, everything=True)
-            self._release_offer(call.call_id)
+            self._release_offer(call)
             self._release_seat(call)
             if not call.over and not call.ended:
                 call.ended = True
@@ -916,7 +913,7 @@ class LiveDriver:
                 self.stats.calls_vanished += 1
                 self.calls.pop(call.call_id, None)
                 self._drop_jobs(call, everything=True)
-                self._release_offer(call.call_id)
+                self._release_offer(call)
                 self._release_seat(call)
                 log.warning("call_vanished", call_id=call.call_id, reason=reason)
                 if not call.over and not call.ended:
@@ -924,6 +921,23 @@ class LiveDriver:
                     self._to_engine(CallEnded(call_id=call.call_id, by="system"))
                 continue
             self._reconcile(call, chan, up)
+        for uid, chan in up.items():
+            # A call that rang in while the link was down sits in AsyncAGI with nobody driving it.
+            if (
+                uid
+                and uid not in self.calls
+                and uid not in self._by_seat_leg
+                and (chan.get("Application") or "").upper() == "AGI"
+                and chan.get("Context") == self._settings.entry_context
+            ):
+                log.info("call_adopted", call_id=uid, reason="arrived while the AMI link was down")
+                self._arrive(
+                    uid,
+                    channel=chan.get("Channel") or "",
+                    linkedid=chan.get("Linkedid") or uid,
+                    caller=chan.get("CallerIDNum") or "",
+                    dnis=chan.get("Exten") or "",
+                )
         deferred, self._deferred = self._deferred, []
         for call_id, cmd in deferred:
             if call_id in self.calls:
@@ -945,7 +959,7 @@ class LiveDriver:
                 call.offer_seat, call.talking_seat = None, seat
                 self._to_engine(SeatAnswered(call_id=call.call_id, seat_id=seat))
             elif in_agi:
-                self._release_offer(call.call_id)
+                self._release_offer(call)
                 self._to_engine(
                     SeatDidNotAnswer(
                         call_id=call.call_id,

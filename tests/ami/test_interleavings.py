@@ -1,0 +1,148 @@
+"""Property: however many calls' events interleave through the fake Asterisk, no call or seat
+is left in an impossible state, and every journey ends exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ivr.ami.fake import FakeAsterisk, FakeChannel, SeatScript
+from ivr.engine.facts import CallStarted, JourneyEnded
+from ivr.routing.events import SeatLoggedIn, SeatLoggedOut
+from ivr.routing.outputs import SeatState
+
+from .harness import SECRET, Live, start_live, stop_live, until
+
+SEATS = {"s1": "PJSIP/1001", "s2": "PJSIP/1002", "s3": "PJSIP/1003"}
+OPS = (
+    "call",
+    "call",
+    "call",
+    "press",
+    "caller_hangs_up",
+    "seat_hangs_up",
+    "transfer",
+    "device_busy",
+    "device_free",
+    "login",
+    "logout",
+    "drop_link",
+)
+behaviours = st.sampled_from(["answer", "answer", "noanswer", "busy", "unavailable"])
+operations = st.lists(
+    st.tuples(st.sampled_from(OPS), st.integers(0, 9), st.booleans()), min_size=3, max_size=30
+)
+
+
+def consistent(fake: FakeAsterisk, live: Live) -> bool:
+    """The engine's picture agrees with the PBX's: every call it holds is up, every seat it has
+    ringing or talking has that call's leg, and every talking seat leg is known to it."""
+    core = live.service.engine.routing  # type: ignore[attr-defined]
+    if any(fake.by_uniqueid(call_id) is None for call_id in core.calls):
+        return False
+    for seat in core.seats.values():
+        if seat.state in (SeatState.RINGING, SeatState.ON_CALL):
+            chan = fake.by_uniqueid(seat.call.id) if seat.call is not None else None
+            leg = fake.seat_leg(chan) if chan is not None else None
+            if leg is None or leg.endpoint != SEATS[seat.id]:
+                return False
+            if seat.state is SeatState.ON_CALL and not leg.bridge:
+                return False
+    for leg in fake.channels.values():
+        if leg.role == "seat" and leg.bridge:
+            seat_id = next(k for k, v in SEATS.items() if v == leg.endpoint)
+            caller = fake.channels.get(leg.peer or "")
+            held = core.seats[seat_id]
+            if caller is None or held.state is not SeatState.ON_CALL or held.call is None:
+                return False
+            if held.call.id != caller.uniqueid:
+                return False
+    return True
+
+
+async def scenario(ops: list[tuple[str, int, bool]], seat_behaviour: dict[str, str]) -> None:
+    async with FakeAsterisk(secret=SECRET, time_scale=0.001) as fake:
+        for endpoint, behaviour in seat_behaviour.items():
+            fake.seats[endpoint] = SeatScript(behaviour=behaviour)  # type: ignore[arg-type]
+        live = await start_live(fake)
+        try:
+            await live.connected()
+            calls: list[FakeChannel] = []
+            outages = 0
+            for op, n, settle in ops:
+                seat = sorted(SEATS)[n % len(SEATS)]
+                up = [c for c in calls if c.name in fake.channels]
+                target = up[n % len(up)] if up else None
+                if op == "call":
+                    calls.append(
+                        fake.place_call(caller=f"555{len(calls)}", keys="2" if n % 3 else "1")
+                    )
+                elif op == "press" and target is not None:
+                    fake.press(target, str(n))
+                elif op == "caller_hangs_up" and target is not None:
+                    fake.caller_hangs_up(target)
+                elif op == "seat_hangs_up" and target is not None:
+                    fake.seat_hangs_up(target)
+                elif op == "transfer" and target is not None and fake.seat_leg(target) is not None:
+                    if fake.seat_leg(target).bridge:  # type: ignore[union-attr]
+                        fake.seat_transfers(target, "complaint" if n % 2 else "billing")
+                elif op == "device_busy":
+                    fake.device_state(SEATS[seat], "INUSE")
+                elif op == "device_free":
+                    fake.device_state(SEATS[seat], "NOT_INUSE")
+                elif op == "login":
+                    live.service.submit(SeatLoggedIn(seat_id=seat))
+                elif op == "logout":
+                    live.service.submit(SeatLoggedOut(seat_id=seat))
+                elif op == "drop_link" and fake.clients:
+                    # No waiting for the reconnect: what follows may happen while ivr is away.
+                    outages += 1
+                    await fake.drop_connections()
+                if settle and fake.clients and live.service.driver.stats.resyncs == outages:
+                    await until(lambda: consistent(fake, live), "engine and PBX agree", 3.0)
+            # The link comes back and is resynchronised; then everyone hangs up, and the centre
+            # must come to rest with nothing left over.
+            driver = live.service.driver
+            await until(lambda: fake.logins == 1 + outages and fake.clients == 1, "reconnected")
+            await until(lambda: driver.stats.resyncs == outages, "resynchronised")
+            await asyncio.sleep(0.01)
+            for chan in list(fake.channels.values()):
+                if chan.role == "caller":
+                    fake.caller_hangs_up(chan)
+            await until(lambda: not live.service.driver.calls, "every call closed in the driver")
+            await until(
+                lambda: not live.service.engine.routing.calls,  # type: ignore[attr-defined]
+                "every call out of the routing core",
+            )
+
+            started = Counter(f.call_id for f in live.facts() if isinstance(f, CallStarted))
+            ended = Counter(f.call_id for f in live.facts() if isinstance(f, JourneyEnded))
+            assert started == ended, (started, ended)
+            assert all(count == 1 for count in ended.values())
+            core = live.service.engine.routing  # type: ignore[attr-defined]
+            for seat_state in core.seats.values():
+                assert seat_state.state not in (SeatState.RINGING, SeatState.ON_CALL), seat_state
+                assert seat_state.call is None
+            assert not live.service.driver._engaged
+            assert live.service.driver.stats.engine_errors == 0
+            assert not fake.channels
+        finally:
+            await stop_live(live)
+
+
+@given(
+    ops=operations,
+    seat_behaviour=st.fixed_dictionaries({e: behaviours for e in SEATS.values()}),
+)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_random_interleavings_never_leave_a_call_or_seat_in_an_impossible_state(
+    ops: list[tuple[str, int, bool]], seat_behaviour: dict[str, str]
+) -> None:
+    asyncio.run(scenario(ops, seat_behaviour))
