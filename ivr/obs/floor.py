@@ -15,14 +15,12 @@ move with priorities and head starts) and how many seats are open for a
 queue. Without one it orders waiting calls by (priority, time queued) and
 counts open seats from the configuration and the skills changed since.
 
-Counts per queue (the simulator's :mod:`ivr.measures` has the reference
-definitions; these are the same for the live picture):
-
-- offered: calls that entered the queue (``Queued``);
-- answered, and answered within the queue's answer-time limit (``Answered.wait_s``);
-- abandoned (``Abandoned``), diverted (``Diverted``);
-- service level = answered within the limit / (answered + abandoned);
-- connection rate = answered / offered.
+Today's and this interval's counts and KPIs per queue (offered, answered,
+answered within the answer-time limit, abandoned, diverted, service level,
+connection rate) come from :class:`ivr.measures.Measures`, the same streaming
+measures the simulator reports, fed the same facts: one definition, in one
+place, for the report and the wallboard. A new ``Measures`` starts at each
+local midnight.
 """
 
 from __future__ import annotations
@@ -35,6 +33,8 @@ from typing import Any, Protocol
 from ivr.clock import Clock
 from ivr.engine.facts import CallStarted, JourneyEnded, NodeEntered
 from ivr.errors import RoutingError
+from ivr.measures import Measures, MeasuresConfig
+from ivr.measures.counters import Counters
 from ivr.routing.config import CentreConfig, Pool, QueueConfig, SeatConfig
 from ivr.routing.outputs import (
     Abandoned,
@@ -97,22 +97,32 @@ class SeatNow:
     calls_today: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Counts:
+    """One queue over one period, as :mod:`ivr.measures` counts it."""
+
     offered: int = 0
     answered: int = 0
     answered_in_limit: int = 0
     abandoned: int = 0
     diverted: int = 0
+    service_level: float | None = None
+    connection_rate: float | None = None
 
-    @property
-    def service_level(self) -> float | None:
-        base = self.answered + self.abandoned
-        return self.answered_in_limit / base if base else None
-
-    @property
-    def connection_rate(self) -> float | None:
-        return self.answered / self.offered if self.offered else None
+    @classmethod
+    def of(cls, counters: Counters | None, config: MeasuresConfig) -> Counts:
+        if counters is None:
+            return cls()
+        k = counters.kpis(config)
+        return cls(
+            offered=k["offered"],
+            answered=k["answered"],
+            answered_in_limit=k["answered_within_limit"],
+            abandoned=k["abandoned"],
+            diverted=k["diverted"],
+            service_level=k["service_level"],
+            connection_rate=k["connection_rate"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +164,7 @@ class Floor:
         clock: Clock,
         tz: tzinfo | None = None,
         source: FloorSource | None = None,
+        measures: MeasuresConfig | None = None,
     ) -> None:
         self._clock = clock
         self._tz = tz
@@ -162,10 +173,11 @@ class Floor:
         self.calls: dict[str, CallNow] = {}
         self.seats: dict[str, SeatNow] = {}
         self.alarms: dict[str, int] = {}
-        self._today: dict[str, Counts] = {}
-        self._interval: dict[str, Counts] = {}
+        self._measures_config = measures or MeasuresConfig()
         self._day_start = self._start_of_day(clock.now())
         self._interval_start = self._start_of_interval(clock.now())
+        self.centre = centre
+        self.measures = self._new_measures()
         self.reconfigure(centre)
 
     # --- configuration -------------------------------------------------------
@@ -181,9 +193,6 @@ class Floor:
                 self.seats[s.id] = SeatNow(s.id, s.name, SeatState.LOGGED_OUT, now)
         for sid in [sid for sid in self.seats if sid not in self._seat_config]:
             del self.seats[sid]
-        for q in centre.queues:
-            self._today.setdefault(q.name, Counts())
-            self._interval.setdefault(q.name, Counts())
 
     def set_seat_skills(
         self, seat_id: str, skills: Mapping[str, int], general: bool, level: int
@@ -219,13 +228,12 @@ class Floor:
             day = self._start_of_day(now)
             if day != self._day_start:
                 self._day_start = day
-                self._today = {name: Counts() for name in self._queues}
+                self.measures = self._new_measures()
                 for seat in self.seats.values():
                     seat.calls_today = 0
                 rolled = True
         if now >= self._interval_start + INTERVAL_S:
             self._interval_start = self._start_of_interval(now)
-            self._interval = {name: Counts() for name in self._queues}
             rolled = True
         return rolled
 
@@ -237,6 +245,7 @@ class Floor:
         for out in outputs:
             at = getattr(out, "at", None)
             self.roll(at if isinstance(at, float | int) else None)
+            self.measures.observe(out)
             self._apply(out, changes)
         return changes
 
@@ -248,11 +257,18 @@ class Floor:
             self.calls[call_id] = call
         return call
 
-    def _counts(self, queue: str) -> tuple[Counts, Counts]:
-        return (
-            self._today.setdefault(queue, Counts()),
-            self._interval.setdefault(queue, Counts()),
-        )
+    def _new_measures(self) -> Measures:
+        return Measures(centre=self.centre, config=self._measures_config, origin=self._day_start)
+
+    def counts(self, queue: str) -> tuple[Counts, Counts]:
+        """Today's and this 15-minute interval's counts for ``queue``."""
+        m, cfg = self.measures, self._measures_config
+        k = int((self._interval_start - m.origin) // cfg.interval_s)
+        # Measures has no public per-queue reader yet: its report() builds every KPI of
+        # every interval, too much for each wallboard update. Asked of its developer.
+        today = m._queues.get(queue)
+        interval = m._intervals.get(k, {}).get(queue)
+        return Counts.of(today, cfg), Counts.of(interval, cfg)
 
     def _leave_queue(self, call: CallNow, changes: Changes) -> None:
         if call.queue:
@@ -279,8 +295,6 @@ class Floor:
                 self._seq += 1
                 call.state, call.since, call.queue, call.queued_at = "waiting", at, queue, at
                 call.priority, call.seq, call.seat_id, call.node = priority, self._seq, None, None
-                for c in self._counts(queue):
-                    c.offered += 1
                 changes.calls.add(cid)
                 changes.queues.add(queue)
             case OfferCall(call_id=cid, seat_id=seat_id, queue=queue, context=context):
@@ -295,27 +309,19 @@ class Floor:
                     known.state, known.seat_id = "waiting", None
                 changes.calls.add(cid)
                 changes.queues.add(queue)
-            case Answered(call_id=cid, seat_id=seat_id, queue=queue, wait_s=wait_s, at=at):
+            case Answered(call_id=cid, seat_id=seat_id, queue=queue, at=at):
                 call = self._call(cid, at)
                 self._leave_queue(call, changes)
                 call.state, call.since, call.seat_id = "talking", at, seat_id
-                limit = self._limit(queue)
-                for c in self._counts(queue):
-                    c.answered += 1
-                    c.answered_in_limit += wait_s <= limit
                 if (seat := self.seats.get(seat_id)) is not None:
                     seat.calls_today += 1
                     changes.seats.add(seat_id)
                 changes.calls.add(cid)
                 changes.queues.add(queue)
             case Abandoned(call_id=cid, queue=queue):
-                for c in self._counts(queue):
-                    c.abandoned += 1
                 self._end(cid, changes)
                 changes.queues.add(queue)
             case Diverted(call_id=cid, queue=queue, at=at):
-                for c in self._counts(queue):
-                    c.diverted += 1
                 if (known := self.calls.get(cid)) is not None:
                     self._leave_queue(known, changes)
                     known.state, known.since, known.seat_id = "menu", at, None
@@ -354,10 +360,6 @@ class Floor:
             if call.queue:
                 changes.queues.add(call.queue)
             changes.ended.add(call_id)
-
-    def _limit(self, queue: str) -> float:
-        q = self._queues.get(queue)
-        return q.answer_time_limit_s if q else 15.0
 
     # --- eligibility ----------------------------------------------------------------
 
@@ -425,7 +427,7 @@ class Floor:
         open_seats = sum(n for state, n in by_state.items() if SeatState(state) in OPEN_STATES)
         if self._source is not None:
             open_seats = self._source.seats_open(name)
-        today, interval = self._counts(name)
+        today, interval = self.counts(name)
         return QueueNow(
             name=name,
             skill=q.skill,
