@@ -102,7 +102,9 @@ def _border(browser: Any, queue: str) -> str:
 
 
 def _live(browser: Any) -> bool:
-    return bool(browser.execute_script("return document.getElementById('status').className") == "live")
+    return bool(
+        browser.execute_script("return document.getElementById('status').className") == "live"
+    )
 
 
 def test_the_wallboard_follows_a_call_and_turns_the_queue_red_at_an_alarm(
