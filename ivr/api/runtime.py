@@ -2,16 +2,17 @@
 
 ``ivr serve`` (the composition root, :mod:`ivr.cli.serve`) wires it like this::
 
-    sup = Supervision(settings, centre, clock=clock, source=routing_core)
-    engine = TimedEngine(engine, sup.metrics)          # the event-handling histogram
-    driver = LiveDriver(engine, ..., sinks=[sup.hub.observe])
-    conn = ...  # the AMI connection: on reconnect call sup.metrics.ami_reconnected(),
-                # on a message that does not parse sup.metrics.ami_malformed()
-    sup.metrics.watch_buffer(lambda: writer.depth)     # the storage writer's buffer
-    await sup.start_http(DriverControl(driver, reload=flow_reloader(catalog, settings.flows, centre)))
-    shutdown = GracefulShutdown(
-        sup.shutdown_plan(stop_intake=..., close_ami=conn.close, flush_records=writer.close)
-    )
+    sup = Supervision(settings, centre, clock=clock)
+    service = LiveService(..., sinks=[record, sup.hub.observe],
+                          make_engine=sup.timed(journey_engine))
+    sup.watch(routing=service.engine.routing,                # exact queue positions
+              ami_counters=lambda: service.connection.counters,
+              buffer_depth=lambda: writer.depth)             # the storage writer, if any
+    await sup.start_http(DriverControl(service.driver,
+                                       reload=flow_reloader(catalog, settings.flows, centre)))
+    shutdown = GracefulShutdown(sup.shutdown_plan(
+        stop_intake=service.driver.stop_taking_calls,       # asked of the live driver
+        close_ami=service.stop, flush_records=writer.close))
     shutdown.install()
     await shutdown.wait()
     await shutdown.run()
@@ -23,6 +24,7 @@ and sockets; the engine it watches stays pure.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -36,7 +38,7 @@ from ivr.api.server import HttpServer
 from ivr.clock import Clock
 from ivr.config.settings import Settings
 from ivr.obs.floor import Floor, FloorSource
-from ivr.obs.metrics import Metrics
+from ivr.obs.metrics import AmiCounts, Metrics, TimedEngine
 from ivr.routing.config import CentreConfig
 from ivr.shutdown import ShutdownPlan, nothing
 
@@ -60,6 +62,29 @@ class Supervision:
         self.audit = AuditLog(settings.audit_log, clock=clock)
         self.tokens = TokenBook(settings.tokens)
         self.server: HttpServer | None = None
+
+    def timed(self, make_engine: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap an engine factory so every event and timer is timed into the histogram."""
+
+        def make(*args: Any, **kwargs: Any) -> Any:
+            return TimedEngine(make_engine(*args, **kwargs), self.metrics)
+
+        return make
+
+    def watch(
+        self,
+        *,
+        routing: FloorSource | None = None,
+        ami_counters: Callable[[], AmiCounts] | None = None,
+        buffer_depth: Callable[[], int] | None = None,
+    ) -> None:
+        """What the floor and the metrics read from the running parts (each optional)."""
+        if routing is not None:
+            self.floor.use_source(routing)
+        if ami_counters is not None:
+            self.metrics.watch_ami(ami_counters)
+        if buffer_depth is not None:
+            self.metrics.watch_buffer(buffer_depth)
 
     async def start_http(self, control: Control) -> HttpServer:
         if not len(self.tokens):

@@ -182,6 +182,10 @@ class Floor:
 
     # --- configuration -------------------------------------------------------
 
+    def use_source(self, source: FloorSource | None) -> None:
+        """Ask ``source`` (the engine's routing core) for positions and open seats from now on."""
+        self._source = source
+
     def reconfigure(self, centre: CentreConfig) -> None:
         """A new centre configuration: new seats appear logged out, removed ones go."""
         self.centre = centre

@@ -2,11 +2,10 @@
 
 Counters move with the engine's facts (:meth:`Metrics.observe`); gauges are
 read from the :class:`~ivr.obs.floor.Floor` at scrape time (a custom
-collector), so they are never stale. The edges report their own events
-through small methods: the AMI adapter calls :meth:`Metrics.ami_reconnected`
-and :meth:`Metrics.ami_malformed`, the driver times each event with
-:meth:`Metrics.handling`, and the storage writer's buffer depth is read with
-the callable given to :meth:`Metrics.watch_buffer`.
+collector), so they are never stale. The edges are read the same way, through
+small hooks: the AMI connection's counters (:meth:`Metrics.watch_ami`) and the
+storage writer's buffer depth (:meth:`Metrics.watch_buffer`); the engine's
+handling time is measured by wrapping it in :class:`TimedEngine`.
 
 Each :class:`Metrics` has its own registry, so tests and two engines in one
 process do not share counters.
@@ -16,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ivr.clock import monotonic
@@ -84,6 +83,35 @@ class _FloorCollector(Collector):
         yield from (waiting, longest, seats_open, alarm, sl, conn, seats, menus, calls)
 
 
+class AmiCounts(Protocol):
+    """What :class:`ivr.ami.connection.Counters` holds that the metrics read."""
+
+    sessions: int  # logins that succeeded: every one after the first is a reconnect
+    malformed: int  # messages that did not parse and were skipped
+    connection_losses: int
+
+
+class _AmiCollector(Collector):
+    def __init__(self) -> None:
+        self.source: Callable[[], AmiCounts] | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        counts = self.source() if self.source is not None else None
+        reconnects = CounterMetricFamily(
+            "ivr_ami_reconnects", "Times the AMI connection was re-established after a loss"
+        )
+        reconnects.add_metric([], max(0, counts.sessions - 1) if counts else 0)
+        losses = CounterMetricFamily(
+            "ivr_ami_connection_losses", "Times the AMI connection was lost"
+        )
+        losses.add_metric([], counts.connection_losses if counts else 0)
+        malformed = CounterMetricFamily(
+            "ivr_ami_malformed_messages", "AMI messages that did not parse and were skipped"
+        )
+        malformed.add_metric([], counts.malformed if counts else 0)
+        yield from (reconnects, losses, malformed)
+
+
 class TimedEngine:
     """Wraps the engine for a driver: every ``handle``/``fire`` is timed into the histogram."""
 
@@ -125,14 +153,6 @@ class Metrics:
         self.diverted = Counter(
             "ivr_calls_diverted", "Calls sent away from a queue", ["queue", "reason"], registry=r
         )
-        self.ami_reconnects = Counter(
-            "ivr_ami_reconnects", "Times the AMI connection was re-established", registry=r
-        )
-        self.ami_malformed_messages = Counter(
-            "ivr_ami_malformed_messages",
-            "AMI messages that did not parse and were skipped",
-            registry=r,
-        )
         self.event_seconds = Histogram(
             "ivr_event_handling_seconds",
             "Time the engine took to handle one event, by event type",
@@ -146,6 +166,8 @@ class Metrics:
         self.http_changes = Counter(
             "ivr_api_changes", "Changes made through the supervisor's API", ["action"], registry=r
         )
+        self._ami = _AmiCollector()
+        r.register(self._ami)
         self._limits: dict[str, float] = {}
         if floor is not None:
             self._limits = {q.name: q.answer_time_limit_s for q in floor.centre.queues}
@@ -178,11 +200,9 @@ class Metrics:
             kind = f"timer:{event.kind}" if isinstance(event, Timer) else type(event).__name__
             self.event_seconds.labels(kind).observe(monotonic() - start)
 
-    def ami_reconnected(self) -> None:
-        self.ami_reconnects.inc()
-
-    def ami_malformed(self) -> None:
-        self.ami_malformed_messages.inc()
+    def watch_ami(self, counters: Callable[[], AmiCounts]) -> None:
+        """Read the AMI connection's counters (``AmiConnection.counters``) at each scrape."""
+        self._ami.source = counters
 
     def watch_buffer(self, depth: Callable[[], int]) -> None:
         """Read the storage writer's buffer depth at each scrape."""
