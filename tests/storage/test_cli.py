@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from ivr.cli import app
@@ -14,6 +16,13 @@ from ivr.storage import QueueLogRow, Storage, StorageSettings
 from ivr.storage.tickets import TicketTier
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "storage"
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The commands send logs to the runner's stderr, closed after each run: undo that."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture
