@@ -16,7 +16,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from ivr.engine.commands import CollectDigits, PlayPrompts
+from ivr.engine.commands import CollectDigits, LookupCustomer, PlayPrompts
+from ivr.engine.directives import ToQueue
 from ivr.engine.facts import MenuInput, NodeEntered
 
 
@@ -40,3 +41,7 @@ menu_input: Callable[[str, str, str, str, bool, float], MenuInput] = factory(Men
 play_prompts: Callable[[str, tuple[str, ...], str, bool], PlayPrompts] = factory(PlayPrompts)
 # (call_id, prompts, language, min_digits, max_digits, timeout_s, terminator, secret)
 collect_digits: Callable[..., CollectDigits] = factory(CollectDigits)
+# (call_id, by, value)
+lookup_customer: Callable[[str, str, str], LookupCustomer] = factory(LookupCustomer)
+# (call_id, queue, service, tier, priority, owner_seat, context)
+to_queue: Callable[..., ToQueue] = factory(ToQueue)

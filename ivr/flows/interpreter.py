@@ -30,7 +30,6 @@ from __future__ import annotations
 from typing import Any
 
 from ivr.clock import Clock
-from ivr.engine.directives import ToQueue
 from ivr.engine.events import (
     ActionFailed,
     CustomerFound,
@@ -42,6 +41,7 @@ from ivr.engine.facts import MenuInput
 from ivr.flows.catalog import FlowCatalog
 from ivr.flows.compiler import CFlow, FlowBundle
 from ivr.flows.fast import node_entered
+from ivr.flows.fast import to_queue as make_to_queue
 from ivr.flows.nodes import CNode, CollectN, MenuN, Out
 from ivr.routing.config import Tier
 from ivr.routing.view import QueueView
@@ -239,15 +239,9 @@ class FlowInterpreter:
         self, run: FlowRun, queue: str, service: str | None, priority: int | None, out: Out
     ) -> None:
         tier = _TIERS.get(str(run.vars.get("tier", "normal")), Tier.NORMAL)
+        service = service if service is not None else queue
         out.append(
-            ToQueue(
-                call_id=run.call_id,
-                queue=queue,
-                service=service if service is not None else queue,
-                tier=tier,
-                priority=priority,
-                context=run.screen_pop(),
-            )
+            make_to_queue(run.call_id, queue, service, tier, priority, None, run.screen_pop())
         )
         run.finish()
 

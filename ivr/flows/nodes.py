@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from ivr.engine.commands import (
     CreateCallback,
     Hangup,
-    LookupCustomer,
     PlayPrompts,
     RecordVoicemail,
     SayValue,
@@ -29,7 +28,7 @@ from ivr.engine.directives import FlowDone
 from ivr.engine.events import CustomerFound, DigitsCollected, PasswordChecked, PlaybackFinished
 from ivr.engine.facts import Outcome
 from ivr.errors import FlowError
-from ivr.flows.fast import collect_digits, menu_input, play_prompts
+from ivr.flows.fast import collect_digits, lookup_customer, menu_input, play_prompts
 from ivr.routing.config import Tier
 from ivr.secret import Secret
 
@@ -363,7 +362,7 @@ class LookupN(CNode):
                 msg = f"lookup '{self.id}' needs the account in '{self.account}'"
                 raise FlowError(msg, node=self.id)
             value = str(raw)
-        out.append(LookupCustomer(call_id=run.call_id, by=self.by, value=value))
+        out.append(lookup_customer(run.call_id, self.by, value))
         return None
 
     def on_customer(
