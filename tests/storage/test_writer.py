@@ -6,9 +6,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 import structlog
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from ivr.clock import ManualClock
 from ivr.storage import CallRecord, QueueLogRow, Storage, StorageSettings, schema
@@ -170,3 +172,30 @@ def test_the_writer_owns_its_task(settings: StorageSettings) -> None:
         return inside - outside
 
     assert asyncio.run(main()) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_postgres_table_locked_by_another_session_delays_writes_without_losing_any(
+    tmp_path: Path, database_url: str, clock: ManualClock
+) -> None:
+    settings = make_settings(database_url, tmp_path, write_timeout_s=0.2, batch_size=20)
+    storage = await Storage.open(settings, clock=clock)
+    holder = await asyncpg.connect(
+        make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        locked = holder.transaction()
+        await locked.start()
+        await holder.execute("LOCK TABLE call_records IN ACCESS EXCLUSIVE MODE")
+        async with storage.writer() as writer:
+            writer.submit_all(call_record(n) for n in range(100))
+            while writer.stats.write_failures < 2:
+                await asyncio.sleep(0.01)
+            assert writer.stats.written == 0
+            await locked.rollback()
+            await writer.flush()
+            assert writer.stats.written + writer.stats.replayed == 100
+        assert await count(storage, "call_records") == 100
+    finally:
+        await holder.close()
+        await storage.close()
