@@ -12,8 +12,6 @@ Settings come from ``--config`` (``ivr.yaml``: its ``flows``, ``skills`` and
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +20,7 @@ import structlog
 import typer
 
 from ivr.ami.settings import AmiSettings
+from ivr.config.settings import Settings
 from ivr.errors import AmiAuthenticationError, ConfigError, IvrError
 from ivr.live.customers import CustomerService, InMemoryCustomers
 from ivr.live.settings import LiveSettings
@@ -46,7 +45,7 @@ def _record_sink(clock: Any) -> Any:
     def sink(outputs: Sequence[object]) -> None:
         for item in outputs:
             for record in recorder.feed(item):
-                log.info("record", kind=type(record).__name__, **_plain(record))
+                log.info("record", kind=type(record).__name__, record=_plain(record))
 
     return sink
 
@@ -77,28 +76,46 @@ async def _serve(
     login_seats: bool,
     database_url: str | None,
     seed: int | None,
+    settings: Settings | None = None,
 ) -> None:
+    from ivr.api.control import DriverControl, flow_reloader
+    from ivr.api.runtime import Supervision
     from ivr.clock import WallClock
-    from ivr.live.service import LiveService
+    from ivr.config.settings import settings_from_environment
+    from ivr.live.service import LiveService, journey_engine
+    from ivr.shutdown import GracefulShutdown
 
     clock = WallClock()
     centre, catalog = _load(flows, skills)
     customers, db = await _customers(database_url, clock)
+    # The supervisor's side (issue 7): API, wallboard, /metrics, audit, the clean stop.
+    sup = Supervision(settings or settings_from_environment(), centre, clock=clock)
     service = LiveService(
         centre=centre,
         flows=catalog,
         ami=ami,
         live=live,
         customers=customers,
-        sinks=[_record_sink(clock)],
+        sinks=[_record_sink(clock), sup.hub.observe],
         clock=clock,
         seed=seed,
+        make_engine=sup.timed(journey_engine),
     )
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stopping.set)
+    sup.watch(
+        routing=getattr(service.engine, "routing", None),
+        ami_counters=lambda: service.connection.counters,
+    )
+    await sup.start_http(
+        DriverControl(service.driver, reload=flow_reloader(catalog, flows, centre))
+    )
+    shutdown = GracefulShutdown(
+        sup.shutdown_plan(
+            # the live driver has no way yet to refuse new calls: asked of it in issue 7's report
+            stop_intake=getattr(service.driver, "stop_taking_calls", lambda: None),
+            close_ami=service.stop,
+        )
+    )
+    shutdown.install()
     seats = [s.id for s in centre.seats if s.endpoint] if login_seats else []
     log.info("serve_starting", ami=f"{ami.username}@{ami.host}:{ami.port}", seats=len(seats))
     try:
@@ -106,13 +123,16 @@ async def _serve(
             runner = tg.create_task(service.run(login_seats=seats))
 
             async def stop_on_signal() -> None:
-                await stopping.wait()
-                await service.stop()
+                await shutdown.wait()
+                await shutdown.run()
 
-            waiter = tg.create_task(stop_on_signal())
+            stopper = tg.create_task(stop_on_signal())
             await runner
-            waiter.cancel()
+            if not shutdown.requested.is_set():
+                stopper.cancel()  # the service ended on its own (a refused login)
     finally:
+        shutdown.uninstall()
+        await sup.stop_http()
         if db is not None:
             await db.dispose()
 
@@ -153,6 +173,7 @@ def register(app: typer.Typer) -> None:
             "username": ami_username,
         }
         try:
+            settings = None
             if config is not None:
                 from ivr.config.settings import load_settings
 
@@ -170,6 +191,7 @@ def register(app: typer.Typer) -> None:
                     login_seats=login_seats,
                     database_url=database_url,
                     seed=seed,
+                    settings=settings,
                 )
             )
         except AmiAuthenticationError as exc:

@@ -262,3 +262,11 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) ->
     data, positions = load_yaml(p)
     env = os.environ if environ is None else environ
     return settings_from(data, positions, env, p.resolve().parent)
+
+
+def settings_from_environment(environ: Mapping[str, str] | None = None) -> Settings:
+    """The defaults with the ``IVR_*__*`` overrides, for a start without a configuration file."""
+    import os
+
+    env = os.environ if environ is None else environ
+    return settings_from({}, Positions("(no configuration file)"), env, Path.cwd())
