@@ -173,6 +173,8 @@ def main() -> None:
         f"ratio (interpreter steps/s / simpy events/s): "
         f"{(steps / secs) / (simpy_steps / simpy_secs):.2f}"
     )
+    for i, (n, us) in enumerate(per_walk()):
+        print(f"walk {i}: {n} steps, best {us:.1f} us/call, {us / n:.2f} us/step")
 
 
 if __name__ == "__main__":
