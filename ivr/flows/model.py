@@ -422,18 +422,33 @@ class Calendar(_Model):
     def _holiday_list(cls, value: Any) -> Any:
         return _one_or_many(value)
 
-    @model_validator(mode="after")
-    def _parse(self) -> Calendar:
-        from ivr.flows.timecal import parse_days, parse_holidays, parse_span
+    @field_validator("open")
+    @classmethod
+    def _check_open(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from ivr.flows.timecal import parse_days, parse_span
 
-        for key, spans in self.open.items():
+        for key, spans in value.items():
             parse_days(key)
             for span in spans:
                 parse_span(span)
-        for span in self.holiday_open:
+        return value
+
+    @field_validator("holiday_open")
+    @classmethod
+    def _check_holiday_open(cls, value: list[str]) -> list[str]:
+        from ivr.flows.timecal import parse_span
+
+        for span in value:
             parse_span(span)
-        parse_holidays(self.holidays)
-        return self
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _check_holidays(cls, value: list[str]) -> list[str]:
+        from ivr.flows.timecal import parse_holidays
+
+        parse_holidays(value)
+        return value
 
 
 class Calendars(_Model):
