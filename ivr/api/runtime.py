@@ -4,14 +4,13 @@
 
     sup = Supervision(settings, centre, clock=clock)
     service = LiveService(..., sinks=[record, sup.hub.observe],
-                          make_engine=sup.timed(journey_engine))
+                          make_engine=sup.wrap_engine(journey_engine))  # timed, gated
     sup.watch(routing=service.engine.routing,                # exact queue positions
               ami_counters=lambda: service.connection.counters,
               buffer_depth=lambda: writer.depth)             # the storage writer, if any
     await sup.start_http(DriverControl(service.driver,
                                        reload=flow_reloader(catalog, settings.flows, centre)))
-    shutdown = GracefulShutdown(sup.shutdown_plan(
-        stop_intake=service.driver.stop_taking_calls,       # asked of the live driver
+    shutdown = GracefulShutdown(sup.shutdown_plan(        # stop_intake: the IntakeGate
         close_ami=service.stop, flush_records=writer.close))
     shutdown.install()
     await shutdown.wait()
@@ -40,7 +39,7 @@ from ivr.config.settings import Settings
 from ivr.obs.floor import Floor, FloorSource
 from ivr.obs.metrics import AmiCounts, Metrics, TimedEngine
 from ivr.routing.config import CentreConfig
-from ivr.shutdown import ShutdownPlan, nothing
+from ivr.shutdown import IntakeGate, ShutdownPlan, nothing
 
 log = structlog.get_logger("ivr.api")
 
@@ -62,12 +61,18 @@ class Supervision:
         self.audit = AuditLog(settings.audit_log, clock=clock)
         self.tokens = TokenBook(settings.tokens)
         self.server: HttpServer | None = None
+        self.intake: IntakeGate | None = None
+        self._clock = clock
 
-    def timed(self, make_engine: Callable[..., Any]) -> Callable[..., Any]:
-        """Wrap an engine factory so every event and timer is timed into the histogram."""
+    def wrap_engine(self, make_engine: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap an engine factory: every event and timer timed into the histogram, and new
+        calls refused once the stop begins (:class:`~ivr.shutdown.IntakeGate`)."""
 
         def make(*args: Any, **kwargs: Any) -> Any:
-            return TimedEngine(make_engine(*args, **kwargs), self.metrics)
+            self.intake = IntakeGate(
+                TimedEngine(make_engine(*args, **kwargs), self.metrics), clock=self._clock
+            )
+            return self.intake
 
         return make
 
@@ -106,11 +111,13 @@ class Supervision:
     def shutdown_plan(
         self,
         *,
-        stop_intake: Callable[[], None] = lambda: None,
+        stop_intake: Callable[[], None] | None = None,
         close_ami: Callable[[], Awaitable[None]] = nothing,
         flush_records: Callable[[], Awaitable[None]] = nothing,
     ) -> ShutdownPlan:
         """The stop, with the menus counted from the floor and the times from the settings."""
+        if stop_intake is None:
+            stop_intake = self.intake.close if self.intake is not None else (lambda: None)
         return ShutdownPlan(
             stop_intake=stop_intake,
             calls_in_menus=self.floor.calls_in_menus,

@@ -99,7 +99,7 @@ async def _serve(
         sinks=[_record_sink(clock), sup.hub.observe],
         clock=clock,
         seed=seed,
-        make_engine=sup.timed(journey_engine),
+        make_engine=sup.wrap_engine(journey_engine),
     )
     sup.watch(
         routing=getattr(service.engine, "routing", None),
@@ -108,13 +108,7 @@ async def _serve(
     await sup.start_http(
         DriverControl(service.driver, reload=flow_reloader(catalog, flows, centre))
     )
-    shutdown = GracefulShutdown(
-        sup.shutdown_plan(
-            # the live driver has no way yet to refuse new calls: asked of it in issue 7's report
-            stop_intake=getattr(service.driver, "stop_taking_calls", lambda: None),
-            close_ami=service.stop,
-        )
-    )
+    shutdown = GracefulShutdown(sup.shutdown_plan(close_ami=service.stop))
     shutdown.install()
     seats = [s.id for s in centre.seats if s.endpoint] if login_seats else []
     log.info("serve_starting", ami=f"{ami.username}@{ami.host}:{ami.port}", seats=len(seats))

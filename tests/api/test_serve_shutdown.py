@@ -104,12 +104,13 @@ async def _logged_in(fake: FakeAsterisk) -> None:
             await asyncio.sleep(0.02)
 
 
-async def test_sigterm_lets_a_caller_in_the_menu_reach_the_queue_then_stops_cleanly(
+async def test_sigterm_refuses_new_calls_lets_the_menu_reach_the_queue_then_stops_cleanly(
     fake: FakeAsterisk, serve: Serve
 ) -> None:
     listening = await serve.until("http_listening")
     await _logged_in(fake)
     caller = fake.place_call(caller="13900000001", dnis="10000")  # in the menu, no key yet
+    late = None
     async with httpx.AsyncClient(base_url=listening["url"]) as client:
         headers = {"Authorization": f"Bearer {TOKEN}"}
         async with asyncio.timeout(30):
@@ -118,13 +119,19 @@ async def test_sigterm_lets_a_caller_in_the_menu_reach_the_queue_then_stops_clea
         serve.proc.send_signal(signal.SIGTERM)
         draining = await serve.until("shutdown_draining")
         assert draining["calls_in_menus"] == 1
-        # While it drains the API still answers, and the caller finishes the menu: 2 = billing.
+        # A new call is refused with a busy signal; the API still answers.
+        late = fake.place_call(caller="13900000009", dnis="10000")  # after the SIGTERM
+        refused = await serve.until("call_refused_while_stopping")
+        assert refused["call_id"] == late.uniqueid
         assert (await client.get("/healthz")).status_code == 200
-        fake.press(caller, "2")
+        fake.press(caller, "2")  # the caller in the menu finishes it: 2 = the billing queue
     assert await serve.exit_code() == 0
     assert serve.steps() == ["stop_intake", "drain", "close_ami", "flush_records", "stop_http"]
     done = serve.lines[serve.events().index("shutdown_done")]
     assert (done["clean"], done["left_in_menus"]) == (True, 0)
+    assert late is not None
+    hangups = [a for a in fake.actions if a.get("Action") == "Hangup"]
+    assert [a.get("Channel") for a in hangups] == [late.name]  # busy for the late caller only
     assert fake.actions[-1].get("Action") == "Logoff"  # the AMI session was closed last
 
 

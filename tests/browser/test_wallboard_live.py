@@ -76,7 +76,7 @@ def floor(engine_thread: EngineThread) -> Iterator[Floor]:
             sinks=[sup.hub.observe],
             clock=clock,
             seed=1,
-            make_engine=sup.timed(journey_engine),
+            make_engine=sup.wrap_engine(journey_engine),
         )
         sup.watch(routing=service.engine.routing, ami_counters=lambda: service.connection.counters)
         task = asyncio.get_running_loop().create_task(service.run())
