@@ -155,3 +155,19 @@ def test_config_check_exits_1_with_every_problem(tmp_path: Path) -> None:
     assert "2 problems" in done.stderr
     assert "ivr.yaml:2:9: http.port" in done.stderr
     assert "ivr.yaml:4:10: log.level" in done.stderr
+
+
+def test_the_systemd_unit_gives_the_clean_stop_time_to_finish() -> None:
+    import configparser
+
+    from ivr.config.settings import ShutdownSettings
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(EXAMPLE.with_name("ivr.service"))
+    service = unit["Service"]
+    assert service["KillSignal"] == "SIGTERM"
+    defaults = ShutdownSettings()
+    assert float(service["TimeoutStopSec"]) > defaults.drain_s + defaults.flush_s
+    assert "ivr serve --config" in service["ExecStart"]
+    assert "ivr config check" in service["ExecStartPre"]
