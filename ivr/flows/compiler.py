@@ -138,7 +138,14 @@ def compile_condition(cond: Condition, calendars: Mapping[str, OpenHours]) -> Co
         return lambda it, run: (run.vars.get(var) not in (None, "")) is want
     if cond.eq is not None:
         eq = norm(cond.eq)
-        return lambda it, run: var in run.vars and norm(run.vars[var]) == eq
+
+        def equal(it: Any, run: Any) -> bool:
+            value = run.vars.get(var)
+            if type(value) is str:  # the common case: no conversion
+                return value == eq
+            return value is not None and norm(value) == eq
+
+        return equal
     if cond.ne is not None:
         ne = norm(cond.ne)
         return lambda it, run: norm(run.vars.get(var)) != ne

@@ -328,3 +328,22 @@ def test_a_finished_run_takes_no_more_events(call: Caller) -> None:
     walk = call(["0"], customer=KNOWN)
     assert walk.run.done
     assert call.interp.handle(walk.run, PlaybackFinished(call_id="c1")) == []
+
+
+def test_a_failure_inside_a_sub_flow_falls_back_to_the_calling_flows_exit(call: Caller) -> None:
+    walk = call(["1", "1"], customer=KNOWN)  # at the account number, in verify-caller
+    run = walk.run
+    call.interp.handle(run, DigitsCollected(call_id="c1", digits="20240001"))
+    assert run.flow.name == "verify-caller"
+    out = call.interp.handle(run, ActionFailed(call_id="c1", command="LookupCustomer", reason="x"))
+    directive = out[-1]
+    assert isinstance(directive, ToQueue)
+    assert directive.queue == "general_queue"  # hotline's on_error: to_person
+    assert run.flow.name == "hotline"
+
+
+def test_a_diversion_starts_a_flow_by_name(call: Caller) -> None:
+    walk = call(["1"], flow="overflow-callback", dnis="10000")
+    assert walk.nodes[0] == "offer"
+    assert isinstance(walk.directive, FlowDone)
+    assert walk.directive.outcome is Outcome.CALLBACK
