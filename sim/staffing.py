@@ -56,9 +56,14 @@ def plan(
     *,
     share: float = 1.0,
     base: Path | None = None,
+    wrap_up_s: float = 0.0,
 ) -> list[IntervalPlan]:
-    """Seats needed per interval; intervals with no calls need none."""
-    mu = 1.0 / traffic.handle_time.mean
+    """Seats needed per interval; intervals with no calls need none.
+
+    A seat is busy for the talk (the traffic's ``handle_time``) plus
+    ``wrap_up_s`` (the queues' after-call work), so that is the service time.
+    """
+    mu = 1.0 / (traffic.handle_time.mean + wrap_up_s)
     patience = traffic.callers.queue_patience.mean
     theta = 0.0 if math.isinf(patience) else 1.0 / patience
     rows: list[IntervalPlan] = []
@@ -89,11 +94,14 @@ def shifts_for(
     traffic: TrafficModel,
     by: str = "a",
 ) -> tuple[list[tuple[float, str, bool]], int]:
-    """A login/logout plan giving each interval its seats (the first N of the centre's seats).
+    """A login/logout plan giving each interval its seats.
 
-    Returns the plan and the largest shortfall (seats asked for beyond those configured).
+    Seats are taken in an order that keeps every seat group (specialists of
+    each skill, comprehensive seats) in proportion: with N seats logged in,
+    each group has about N × its share of the centre. Returns the plan and the
+    largest shortfall (seats asked for beyond those configured).
     """
-    seats = [s.id for s in centre.seats]
+    seats = balanced_order(centre)
     need = {
         round(r.start_s / INTERVAL_S): (r.seats_erlang_a if by == "a" else r.seats_erlang_c)
         for r in rows
@@ -114,3 +122,18 @@ def shifts_for(
                 plan_out.append((at, seats[i], False))
             current = n
     return plan_out, max(shortfall, 0)
+
+
+def balanced_order(centre: CentreConfig) -> list[str]:
+    """Seat ids interleaved across seat groups, in proportion to each group's size."""
+    from ivr.measures import seat_group
+
+    groups: dict[str, list[str]] = {}
+    for seat in centre.seats:
+        groups.setdefault(seat_group(seat), []).append(seat.id)
+    keyed = [
+        ((i + 0.5) / len(members), name, seat_id)
+        for name, members in groups.items()
+        for i, seat_id in enumerate(members)
+    ]
+    return [seat_id for _pos, _name, seat_id in sorted(keyed)]

@@ -266,20 +266,23 @@ def staff(
         raise typer.BadParameter(str(exc)) from None
     if by not in ("a", "c"):
         raise typer.BadParameter("--by is 'a' (Erlang A) or 'c' (Erlang C)")
+    base = scenario
+    if base is None and flows is None and (traffic.parent / "flows").is_dir():
+        base = traffic.parent
     try:
         model = load_traffic(traffic)
-        rows = staffing.plan(model, share_target, limit, share=share, base=traffic.parent)
+        s = sc.load(base, flows=flows, skills=skills, traffic=traffic, seed=seed)
+        wrap = sum(q.wrap_up_s for q in s.centre.queues) / max(len(s.centre.queues), 1)
+        rows = staffing.plan(
+            model, share_target, limit, share=share, base=traffic.parent, wrap_up_s=wrap
+        )
     except IvrError as exc:
         raise _fail(exc) from None
     sim_rows: dict[int, dict[str, Any]] = {}
     shortfall = 0
     doc: dict[str, Any] | None = None
     if simulate_too:
-        base = scenario
-        if base is None and flows is None and (traffic.parent / "flows").is_dir():
-            base = traffic.parent
         try:
-            s = sc.load(base, flows=flows, skills=skills, traffic=traffic, seed=seed)
             shifts, shortfall = staffing.shifts_for(rows, s.centre, s.traffic, by)
             doc = sc.run(s, seed=seed, shifts=shifts)
         except IvrError as exc:
@@ -325,6 +328,10 @@ def staff(
         table.add_row(*cells)
         out_rows.append(row)
     console.print(table)
+    console.print(
+        f"service time {model.handle_time.mean:.0f} s talk + {wrap:.0f} s wrap-up (the queues' mean);"
+        f" {share:.0%} of calls ask for a person"
+    )
     seat_hours_c = sum(r.seats_erlang_c for r in rows) / 4
     seat_hours_a = sum(r.seats_erlang_a for r in rows) / 4
     console.print(f"seat-hours: Erlang C {seat_hours_c:.0f}, Erlang A {seat_hours_a:.0f}")
