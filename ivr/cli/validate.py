@@ -75,6 +75,10 @@ def run_validate(paths: list[Path], sounds: Path | None) -> tuple[list[Problem],
             )
             continue
         found += check_flow_set(fs, centre)
+        if centre is None:
+            summary.append(
+                f"{d}: queue names not checked (give a valid skills/ directory to check them)"
+            )
         if sounds is not None:
             found += check_sounds(fs, sounds, centre)
         problems.extend(found)

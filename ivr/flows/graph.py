@@ -40,6 +40,8 @@ def _edge_label(node: Node, path: tuple[str, ...], kind: str) -> str:
         return path[1]
     if isinstance(node, BranchNode) and path[0] == "cases":
         return f"case {int(path[1]) + 1}"
+    if path[0] == "returns":
+        return f"returns {path[1]}"
     if path[0] in ("next",):
         return ""
     return path[0] if kind == "next" else path[0].replace("on_", "")
