@@ -43,8 +43,9 @@ class Storage:
     async def open(cls, settings: StorageSettings, *, clock: Clock) -> Storage:
         return cls(await open_engine(settings, clock=clock), settings=settings, clock=clock)
 
-    def writer(self) -> RecordWriter:
-        return RecordWriter(self.engine, self.settings)
+    def writer(self, *, spill_path: Path | None = None) -> RecordWriter:
+        """A record writer; a second one at once needs its own ``spill_path``."""
+        return RecordWriter(self.engine, self.settings, spill_path=spill_path)
 
     async def export_queue_log(
         self, out: Path | IO[bytes], *, since: float | None = None, until: float | None = None

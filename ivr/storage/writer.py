@@ -13,15 +13,18 @@
   buffer is full, to the spill file (raising the ``storage_buffer_full`` alarm
   once per episode and counting in :class:`WriterStats`).
 - ``await flush()`` returns when everything submitted before it is durable:
-  committed to the database, or (database down) written to the spill file and
-  fsynced. That is the acknowledgement: a crash after it loses nothing.
+  committed to the database, or (database down: ``SPILL_AFTER`` failed
+  attempts in a row) written to the spill file and fsynced. That is the
+  acknowledgement: a crash after it loses nothing.
 - Every write is idempotent: a record has a key (the call id, the alarm id, or
   a uid given at submit and kept in the spill file: a random prefix per writer
   and a counter, so index inserts append instead of landing at random), and inserts skip keys
   already present, so a replay after a crash never duplicates a row.
 - A row the database refuses for its content (an integrity or data error) is
   not retried forever: it is written to ``<spill>.rejected.jsonl`` and logged.
-- The writer owns its one task, in a TaskGroup opened by ``async with``.
+- The writer owns its one task, in a TaskGroup opened by ``async with``, and
+  its spill file (an exclusive lock on ``<spill>.lock``: a second writer on the
+  same file is refused, since it would append to a file being replayed).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import uuid
@@ -45,6 +49,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ivr.errors import StorageError
 from ivr.storage import schema
 from ivr.storage.records import (
     AlarmRecord,
@@ -74,6 +79,8 @@ _TABLES: dict[type[Any], Table] = {
 _KEYS: dict[str, str] = {"call_records": "call_id", "alarms": "alarm_id"}
 
 Item = tuple[str, Record]  # (uid, record)
+SPILL_AFTER = 3
+"""Failed attempts in a row, while a flush or close waits, before the buffer goes to the spill file."""
 
 
 _FIELDS: dict[type[Any], tuple[str, ...]] = {
@@ -148,11 +155,15 @@ class WriterStats:
 class RecordWriter:
     """Use as ``async with RecordWriter(engine, settings) as writer: writer.submit(record)``."""
 
-    def __init__(self, engine: AsyncEngine, settings: StorageSettings) -> None:
+    def __init__(
+        self, engine: AsyncEngine, settings: StorageSettings, *, spill_path: Path | None = None
+    ) -> None:
         self._engine = engine
         self._settings = settings
         self._buffer: deque[Item] = deque()
-        self._spill_path = settings.spill_file
+        self._spill_path = spill_path or settings.spill_file
+        self._lock_path = self._spill_path.with_name(self._spill_path.name + ".lock")
+        self._lock_fd: int | None = None
         self._replaying_path = self._spill_path.with_name(self._spill_path.name + ".replaying")
         self._rejected_path = self._spill_path.with_name(self._spill_path.name + ".rejected.jsonl")
         self._spill: IO[str] | None = None
@@ -201,6 +212,7 @@ class RecordWriter:
             self._flush_waiters -= 1
 
     async def __aenter__(self) -> RecordWriter:
+        self._take_spill_lock()
         self._tg = asyncio.TaskGroup()
         await self._tg.__aenter__()
         self._tg.create_task(self._run(), name="storage-writer")
@@ -219,11 +231,34 @@ class RecordWriter:
             await self._tg.__aexit__(exc_type, exc, tb)
         finally:
             self._close_spill()
+            self._release_spill_lock()
+
+    def _take_spill_lock(self) -> None:
+        """One writer per spill file: a second one would append to a file being replayed."""
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(fd)
+            msg = (
+                f"another record writer is using the spill file {self._spill_path}: "
+                "give each writer (each engine) its own spill_path"
+            )
+            raise StorageError(msg, spill_file=str(self._spill_path)) from exc
+        self._lock_fd = fd
+
+    def _release_spill_lock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     # --- the loop -------------------------------------------------------------
 
     async def _run(self) -> None:
         delay = self._settings.retry_initial_s
+        failures_in_a_row = 0
         await self._replay()
         while True:
             if not self._buffer:
@@ -249,14 +284,17 @@ class RecordWriter:
                 await self._write(batch)
             except Exception as exc:
                 self.stats.write_failures += 1
+                failures_in_a_row += 1
                 log.warning(
                     "storage_write_failed",
                     error=type(exc).__name__,
                     buffered=len(self._buffer),
                     retry_in_s=delay,
                 )
-                if self._flush_waiters or self._stopping:
+                if (self._flush_waiters or self._stopping) and failures_in_a_row >= SPILL_AFTER:
+                    # someone waits for durability and the database keeps refusing: the file
                     self._spill_buffer()
+                    failures_in_a_row = 0
                     continue
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -266,6 +304,7 @@ class RecordWriter:
             for _ in batch:
                 self._buffer.popleft()
             self.stats.written += len(batch)
+            failures_in_a_row = 0
             self.stats.buffered = len(self._buffer)
             delay = self._settings.retry_initial_s
             if self._overflowing and len(self._buffer) <= self._settings.buffer_size // 2:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from ivr.clock import ManualClock
+from ivr.errors import StorageError
 from ivr.storage import CallRecord, QueueLogRow, Storage, StorageSettings, schema
 from ivr.storage.writer import RecordWriter
 
@@ -66,7 +67,8 @@ async def test_two_writers_on_one_database_lose_nothing(
     first = await Storage.open(settings, clock=clock)
     second = await Storage.open(settings, clock=clock)
     try:
-        async with first.writer() as a, second.writer() as b:
+        spill = settings.spill_file
+        async with first.writer() as a, second.writer(spill_path=spill.with_suffix(".2")) as b:
             for n in range(1_000):
                 (a if n % 2 else b).submit(call_record(n))
                 (b if n % 2 else a).submit(queue_row(n))
@@ -199,3 +201,12 @@ async def test_a_postgres_table_locked_by_another_session_delays_writes_without_
     finally:
         await holder.close()
         await storage.close()
+
+
+async def test_a_second_writer_on_the_same_spill_file_is_refused(storage: Storage) -> None:
+    async with storage.writer():
+        with pytest.raises(StorageError, match=r"give each writer .* its own spill_path"):
+            async with storage.writer():
+                pass
+    async with storage.writer():  # free again once the first is closed
+        pass
