@@ -69,37 +69,68 @@ class Message:
 
     ``msg["ActionID"]`` gives the first value of a header (KeyError if absent),
     ``msg.get(name)`` the first or ``None``, ``msg.get_all(name)`` every value.
+    The lookup table is built on the first lookup: most events (``VarSet``,
+    ``Newexten``...) are only ever asked their name, which is the first header.
     """
 
-    __slots__ = ("_index", "headers")
+    __slots__ = ("_exact", "_index", "headers")
 
     def __init__(self, headers: Iterable[tuple[str, str]]) -> None:
         self.headers: tuple[tuple[str, str], ...] = tuple(headers)
-        index: dict[str, str] = {}
-        for name, value in self.headers:
-            index.setdefault(name.lower(), value)
-        self._index = index
+        self._exact: dict[str, str] | None = None
+        self._index: dict[str, str] | None = None
+
+    def _lookup(self) -> dict[str, str]:
+        index = self._index
+        if index is None:
+            index = {}
+            for name, value in self.headers:
+                index.setdefault(name.lower(), value)
+            self._index = index
+        return index
+
+    def _find(self, name: str) -> str | None:
+        # Asterisk spells a header the same way nearly always: try that first (a dict built in C,
+        # first value winning), and fall back to the case-insensitive table (CommandID/CommandId).
+        exact = self._exact
+        if exact is None:
+            exact = self._exact = dict(reversed(self.headers))
+        value = exact.get(name)
+        if value is None:
+            value = self._lookup().get(name.lower())
+        return value
+
+    def _first(self, name: str) -> str | None:
+        if self.headers:
+            key, value = self.headers[0]
+            if key == name or key.lower() == name.lower():
+                return value
+        return None
 
     @property
     def event(self) -> str | None:
-        return self._index.get("event")
+        return self._first("Event")
 
     @property
     def response(self) -> str | None:
-        return self._index.get("response")
+        return self._first("Response")
 
     @property
     def action_id(self) -> str | None:
-        return self._index.get("actionid")
+        return self._find("ActionID")
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        return self._index.get(name.lower(), default)
+        value = self._find(name)
+        return default if value is None else value
 
     def __getitem__(self, name: str) -> str:
-        return self._index[name.lower()]
+        value = self._find(name)
+        if value is None:
+            raise KeyError(name)
+        return value
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._index
+        return isinstance(name, str) and name.lower() in self._lookup()
 
     def get_all(self, name: str) -> list[str]:
         key = name.lower()
@@ -125,6 +156,18 @@ def parse_block(block: bytes) -> Message | Malformed:
         text = block.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Malformed(raw=block, reason=f"not UTF-8 at byte {exc.start}")
+    # Fast path: every line is "Name: value", as Asterisk writes them.
+    parts = [tuple(line.split(": ", 1)) for line in text.split("\r\n")]
+    if min(map(len, parts)) != 2:
+        return _parse_slowly(block, text)
+    first = parts[0][0]
+    if first not in ("Event", "Response") and first.lower() not in ("event", "response"):
+        return Malformed(raw=block, reason=f"first header is {first!r}, not Event or Response")
+    return Message(parts)  # type: ignore[arg-type]
+
+
+def _parse_slowly(block: bytes, text: str) -> Message | Malformed:
+    """Lines such as ``Name:`` or ``Name:value``; a line without a colon is malformed."""
     headers: list[tuple[str, str]] = []
     for line in text.split("\r\n"):
         name, sep, value = line.partition(":")
@@ -142,62 +185,76 @@ def parse_block(block: bytes) -> Message | Malformed:
 class AmiCodec:
     """Bytes in, :class:`Banner` / :class:`Message` / :class:`Malformed` out."""
 
-    __slots__ = ("_buffer", "_discarding", "_scan_from", "malformed_count", "max_message_bytes")
+    __slots__ = (
+        "_buffer",
+        "_discarding",
+        "_pos",
+        "_scan_from",
+        "malformed_count",
+        "max_message_bytes",
+    )
 
     def __init__(self, *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         self._buffer = bytearray()
+        self._pos = (
+            0  # start of the unread part: the buffer is compacted once per read, not per message
+        )
         self._scan_from = 0  # where to resume looking for the terminator
         self._discarding = False  # inside an oversized block: drop until its blank line
         self.malformed_count = 0
         self.max_message_bytes = max_message_bytes
 
     def receive_data(self, data: bytes) -> None:
+        if self._pos:
+            del self._buffer[: self._pos]
+            self._scan_from = max(0, self._scan_from - self._pos)
+            self._pos = 0
         self._buffer += data
 
     @property
     def buffered(self) -> int:
-        return len(self._buffer)
+        return len(self._buffer) - self._pos
 
     def next_event(self) -> Item | _NeedData:
         buf = self._buffer
         while True:
-            if not buf:
+            pos = self._pos
+            if pos >= len(buf):
                 return NEED_DATA
-            if not self._discarding and buf[:1] == b"A" and len(buf) >= 1:
-                # A banner may start any message slot (a capture spanning a reconnect has several).
-                head = bytes(buf[: len(BANNER_PREFIX)])
-                if BANNER_PREFIX.startswith(head) and len(head) < len(BANNER_PREFIX):
+            first = buf[pos]
+            if first == 0x41 and not self._discarding:  # "A": a banner may start any message slot
+                head = bytes(buf[pos : pos + len(BANNER_PREFIX)])
+                if len(head) < len(BANNER_PREFIX) and BANNER_PREFIX.startswith(head):
                     return NEED_DATA
                 if head == BANNER_PREFIX:
-                    end = buf.find(b"\r\n")
+                    end = buf.find(b"\r\n", pos)
                     if end < 0:
                         return NEED_DATA
-                    version = bytes(buf[len(BANNER_PREFIX) : end]).decode("ascii", "replace")
-                    del buf[: end + 2]
-                    self._scan_from = 0
+                    version = bytes(buf[pos + len(BANNER_PREFIX) : end]).decode("ascii", "replace")
+                    self._pos = end + 2
+                    self._scan_from = self._pos
                     return Banner(version=version.strip())
-            if buf[:2] == b"\r\n":
+            elif first == 0x0D and buf[pos + 1 : pos + 2] == b"\n":
                 # A stray empty line between messages (seen from some Asterisk versions): skip it.
-                del buf[:2]
-                self._scan_from = 0
+                self._pos = pos + 2
+                self._scan_from = self._pos
                 continue
-            end = buf.find(TERMINATOR, max(0, self._scan_from - 3))
+            end = buf.find(TERMINATOR, max(pos, self._scan_from - 3))
             if end < 0:
                 self._scan_from = len(buf)
-                if len(buf) > self.max_message_bytes and not self._discarding:
+                pending = len(buf) - pos
+                if pending > self.max_message_bytes and not self._discarding:
                     self._discarding = True
                     self.malformed_count += 1
-                    raw = bytes(buf[:200])
-                    del buf[: len(buf) - 3]
-                    self._scan_from = 0
+                    raw = bytes(buf[pos : pos + 200])
+                    self._pos = len(buf) - 3
                     return Malformed(raw=raw, reason="message too long, dropped")
-                if self._discarding and len(buf) > 3:
-                    del buf[: len(buf) - 3]
-                    self._scan_from = 0
+                if self._discarding and pending > 3:
+                    self._pos = len(buf) - 3
                 return NEED_DATA
-            block = bytes(buf[:end])
-            del buf[: end + 4]
-            self._scan_from = 0
+            block = bytes(buf[pos:end])
+            self._pos = end + 4
+            self._scan_from = self._pos
             if self._discarding:
                 self._discarding = False
                 continue

@@ -57,10 +57,11 @@ import structlog
 from ivr.ami.codec import AmiCodec, Banner, Malformed, Message, encode_action
 from ivr.ami.settings import AmiSettings
 from ivr.clock import monotonic
-from ivr.errors import AmiActionError, AmiAuthenticationError, AmiConnectionError
+from ivr.errors import AmiActionError, AmiAuthenticationError, AmiConnectionError, AmiError
 
 log = structlog.get_logger("ivr.ami")
 
+SWEEP_EVERY_S = 0.25  # how often unanswered actions are checked against their deadline
 UPTIME_SLACK_S = 2.0  # Uptime is whole seconds, read at login: this much drift is not a restart
 
 Headers = Mapping[str, object] | Iterable[tuple[str, object]]
@@ -77,9 +78,11 @@ class ActionResult:
 @dataclass(slots=True)
 class _Pending:
     action: str
-    future: asyncio.Future[ActionResult]
-    timer: asyncio.TimerHandle | None
+    future: asyncio.Future[ActionResult] | None  # None: fire and forget, errors to on_error
+    deadline: float  # loop time after which it fails as unanswered
     result: ActionResult | None = None  # set while an event list is arriving
+    listing: bool = False
+    on_error: Callable[[AmiError], None] | None = None
 
 
 @dataclass(slots=True)
@@ -119,6 +122,8 @@ class AmiConnection:
         self._on_lost = on_lost
         self._events = events
         self._pending: dict[str, _Pending] = {}
+        self._out: list[bytes] = []  # actions waiting for the end of this turn of the loop
+        self._listing = 0  # actions whose event list is arriving
         self._ids = itertools.count(1)
         self._writer: asyncio.StreamWriter | None = None
         self._session = 0
@@ -155,6 +160,29 @@ class AmiConnection:
         self._write(action, headers, future, timeout_s)
         return future
 
+    def send_nowait(
+        self,
+        action: str,
+        headers: Headers = (),
+        *,
+        on_error: Callable[[AmiError], None] | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
+        """Send an action whose success needs no answer; a failure goes to ``on_error``. Never resent.
+
+        The live driver's actions go this way: no future, no callback scheduled per answer,
+        which is most of the messages on a busy link.
+        """
+        if not self.connected:
+            if on_error is not None:
+                exc = AmiConnectionError(
+                    f"not connected to Asterisk: {action} was not sent; it will not be retried",
+                    action=action,
+                )
+                asyncio.get_running_loop().call_soon(on_error, exc)
+            return
+        self._write(action, headers, None, timeout_s, on_error)
+
     async def request(
         self, action: str, headers: Headers = (), *, timeout_s: float | None = None
     ) -> ActionResult:
@@ -164,6 +192,7 @@ class AmiConnection:
         """Log off and stop: no reconnection after this."""
         self._closing = True
         self._stop.set()
+        self._flush()
         writer = self._writer
         if writer is not None and self._logged_in:
             with contextlib.suppress(Exception):
@@ -214,6 +243,7 @@ class AmiConnection:
         try:
             async with asyncio.TaskGroup() as tg:
                 reader_task = tg.create_task(self._read(reader, AmiCodec()))
+                tg.create_task(self._sweep_loop())
                 await self._login(reader_task)
                 reached_login = True
                 tg.create_task(self._ping_loop())
@@ -326,49 +356,85 @@ class AmiConnection:
         self,
         action: str,
         headers: Headers,
-        future: asyncio.Future[ActionResult],
+        future: asyncio.Future[ActionResult] | None,
         timeout_s: float | None,
+        on_error: Callable[[AmiError], None] | None = None,
     ) -> None:
         assert self._writer is not None
         action_id = f"ivr-{self._session}-{next(self._ids)}"
         pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
         data = encode_action(action, [("ActionID", action_id), *pairs])
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(
-            timeout_s or self.settings.action_timeout_s, self._time_out, action_id
+        deadline = asyncio.get_running_loop().time() + (timeout_s or self.settings.action_timeout_s)
+        self._pending[action_id] = _Pending(
+            action=action, future=future, deadline=deadline, on_error=on_error
         )
-        self._pending[action_id] = _Pending(action=action, future=future, timer=timer)
         self.counters.actions_out += 1
-        self._writer.write(data)
+        # Actions written in one turn of the loop go out in one write (one system call).
+        self._out.append(data)
+        if len(self._out) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        out, self._out = self._out, []
+        if out and self._writer is not None and not self._writer.is_closing():
+            self._writer.write(b"".join(out))
+
+    async def _sweep_loop(self) -> None:
+        """Fails the actions Asterisk did not answer in time (a sweep every SWEEP_EVERY_S, not a timer each)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_S)
+            now = loop.time()
+            for action_id in [a for a, p in self._pending.items() if p.deadline <= now]:
+                self._time_out(action_id)
 
     def _time_out(self, action_id: str) -> None:
         pending = self._pending.pop(action_id, None)
-        if pending is not None and not pending.future.done():
-            pending.future.set_exception(
-                AmiConnectionError(
-                    f"Asterisk did not answer {pending.action} in time; it was not retried",
-                    action=pending.action,
-                )
-            )
+        if pending is None:
+            return
+        if pending.listing:
+            pending.listing = False
+            self._listing -= 1
+        self._fail(
+            pending,
+            AmiConnectionError(
+                f"Asterisk did not answer {pending.action} in time; it was not retried",
+                action=pending.action,
+            ),
+        )
+
+    def _fail(self, pending: _Pending, exc: AmiError) -> None:
+        if pending.future is not None:
+            if not pending.future.done():
+                pending.future.set_exception(exc)
+                pending.future.exception()  # retrieved: nobody may be awaiting a Ping
+        elif pending.on_error is not None:
+            try:
+                pending.on_error(exc)
+            except Exception:
+                log.exception("ami_error_handler_failed", action=pending.action)
 
     def _dispatch(self, message: Message) -> None:
         self.counters.messages_in += 1
-        action_id = message.action_id
-        pending = self._pending.get(action_id) if action_id is not None else None
-        if message.response is not None:
-            if pending is None:
-                return  # an answer to nothing we wait for (a timed-out action): dropped
-            self._answer(action_id, pending, message)  # type: ignore[arg-type]
-            return
+        first, value = message.headers[0]
+        if first == "Response" or (first != "Event" and first.lower() == "response"):
+            action_id = message.action_id
+            pending = self._pending.get(action_id) if action_id is not None else None
+            if pending is not None:
+                self._answer(action_id, pending, message)  # type: ignore[arg-type]
+            return  # else an answer to nothing we wait for (a timed-out action): dropped
         self.counters.events_in += 1
-        if pending is not None and pending.result is not None:
-            if (message.get("EventList") or "").lower() == "complete":
-                self._finish(action_id, pending)  # type: ignore[arg-type]
-            else:
-                pending.result.events.append(message)
-            return
-        name = message.event or ""
-        if name == "FullyBooted":
+        if self._listing:
+            # Only while an event list is arriving is an event's ActionID worth looking up.
+            action_id = message.action_id
+            pending = self._pending.get(action_id) if action_id is not None else None
+            if pending is not None and pending.result is not None:
+                if (message.get("EventList") or "").lower() == "complete":
+                    self._finish(action_id, pending)  # type: ignore[arg-type]
+                else:
+                    pending.result.events.append(message)
+                return
+        if value == "FullyBooted":
             uptime = _float(message.get("Uptime"))
             if uptime is not None:
                 now = monotonic()
@@ -379,7 +445,7 @@ class AmiConnection:
                     restarted = uptime + UPTIME_SLACK_S < seen + (now - at)
                 self.asterisk_restarted = self.asterisk_restarted or restarted
                 self._uptime_seen = (uptime, now)
-        elif name == "Shutdown":
+        elif value == "Shutdown":
             self._lost_reason = "asterisk shutdown"
         self._on_event(message)
 
@@ -387,31 +453,36 @@ class AmiConnection:
         if message.response == "Error":
             self.counters.action_errors += 1
             self._pending.pop(action_id, None)
-            if pending.timer is not None:
-                pending.timer.cancel()
-            if not pending.future.done():
-                reason = message.get("Message") or "error"
-                pending.future.set_exception(
-                    AmiActionError(
-                        f"Asterisk refused {pending.action}: {reason}",
-                        action=pending.action,
-                        reason=reason,
-                    )
-                )
+            reason = message.get("Message") or "error"
+            self._fail(
+                pending,
+                AmiActionError(
+                    f"Asterisk refused {pending.action}: {reason}",
+                    action=pending.action,
+                    reason=reason,
+                ),
+            )
+            return
+        if pending.future is None:
+            del self._pending[action_id]  # fire and forget: done
             return
         result = ActionResult(response=message)
         if (message.get("EventList") or "").lower() == "start":
             pending.result = result
+            pending.listing = True
+            self._listing += 1
             return
         pending.result = result
         self._finish(action_id, pending)
 
     def _finish(self, action_id: str, pending: _Pending) -> None:
         self._pending.pop(action_id, None)
-        if pending.timer is not None:
-            pending.timer.cancel()
-        if not pending.future.done() and pending.result is not None:
-            pending.future.set_result(pending.result)
+        if pending.listing:
+            pending.listing = False
+            self._listing -= 1
+        future = pending.future
+        if future is not None and not future.done() and pending.result is not None:
+            future.set_result(pending.result)
 
     def _drop(self, writer: asyncio.StreamWriter, reason: str) -> None:
         """The session is over: fail everything in flight, never resend it."""
@@ -419,19 +490,17 @@ class AmiConnection:
             self._writer = None
         writer.close()
         pending, self._pending = self._pending, {}
+        self._listing = 0
+        self._out.clear()
         for p in pending.values():
-            if p.timer is not None:
-                p.timer.cancel()
-            if not p.future.done():
-                p.future.set_exception(
-                    AmiConnectionError(
-                        f"the connection to Asterisk was lost ({reason}) before {p.action} "
-                        "was answered; it was not sent again",
-                        action=p.action,
-                    )
-                )
-                # Nobody may be awaiting it (a fire-and-forget Ping): mark it retrieved.
-                p.future.exception()
+            self._fail(
+                p,
+                AmiConnectionError(
+                    f"the connection to Asterisk was lost ({reason}) before {p.action} "
+                    "was answered; it was not sent again",
+                    action=p.action,
+                ),
+            )
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:

@@ -19,9 +19,9 @@ what each endpoint does when dialled; :meth:`seat_hangs_up`,
 ``ivr serve`` to talk to.
 
 The dialplan it imitates is ``docs/asterisk/extensions.conf``: the caller is
-in ``AGI(agi:async)`` in the entry context; to reach a seat the engine sets
-``IVR_SEAT_ENDPOINT``/``IVR_RING_TIMEOUT`` and redirects the caller into the
-seat context, which dials; if the seat does not answer the caller comes back
+in ``AGI(agi:async)`` in the entry context; to reach a seat the engine sets ``IVR_OFFER``
+(endpoint|ring seconds|seat|music class) and ``__IVR_POP`` and redirects the
+caller into the seat context, which dials; if the seat does not answer the caller comes back
 into AsyncAGI there; after a talk the caller is hung up; a blind transfer by
 the seat lands the caller in the transfer context, back in AsyncAGI.
 """
@@ -81,10 +81,23 @@ class _Session:
         self.writer = writer
         self.logged_in = False
         self.events = True
+        self._out: list[bytes] = []
 
     def send(self, headers: list[tuple[str, str]]) -> None:
+        # What is sent in one turn of the loop goes out in one write, as Asterisk's do.
+        self._out.append(encode_message(Message(headers)))
+        if len(self._out) == 1:
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def write_raw(self, data: bytes) -> None:
+        self.flush()
         if not self.writer.is_closing():
-            self.writer.write(encode_message(Message(headers)))
+            self.writer.write(data)
+
+    def flush(self) -> None:
+        out, self._out = self._out, []
+        if out and not self.writer.is_closing():
+            self.writer.write(b"".join(out))
 
 
 class FakeAsterisk:
@@ -120,6 +133,10 @@ class FakeAsterisk:
         self.channels: dict[str, FakeChannel] = {}  # by channel name
         self.seats: dict[str, SeatScript] = {}
         self.default_seat = SeatScript()  # for an endpoint not in ``seats``
+        self.keep_actions = True  # the benchmark turns the action log off
+        # Hooks for the benchmark: every event emitted (name, headers), every action received.
+        self.on_event: Callable[[str, list[tuple[str, str]]], None] | None = None
+        self.on_action: Callable[[Message], None] | None = None
         self.actions: list[Message] = []  # every action received, in order (Login's secret masked)
         self.agi_commands: list[tuple[str, str]] = []  # (channel, command)
         self.logins = 0
@@ -156,6 +173,7 @@ class FakeAsterisk:
     async def _close_sessions(self) -> None:
         sessions, self._sessions = self._sessions, []
         for s in sessions:
+            s.flush()
             s.writer.close()
         for s in sessions:
             with contextlib.suppress(Exception):
@@ -169,7 +187,7 @@ class FakeAsterisk:
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = _Session(writer)
         self._sessions.append(session)
-        writer.write(b"Asterisk Call Manager/11.0.0\r\n")
+        session.write_raw(b"Asterisk Call Manager/11.0.0\r\n")
         pending = bytearray()
         try:
             while not writer.is_closing():
@@ -200,7 +218,10 @@ class FakeAsterisk:
         name = (msg.get("Action") or "").lower()
         aid = msg.get("ActionID") or ""
         masked = [(k, "******" if k.lower() == "secret" else v) for k, v in msg.headers]
-        self.actions.append(Message(masked))
+        if self.keep_actions:
+            self.actions.append(Message(masked))
+        if self.on_action is not None:
+            self.on_action(msg)
 
         def reply(response: str = "Success", **extra: str) -> None:
             session.send([("Response", response), ("ActionID", aid), *extra.items()])
@@ -230,6 +251,7 @@ class FakeAsterisk:
             else:
                 self.failed_logins += 1
                 reply("Error", Message="Authentication failed")
+                session.flush()
                 session.writer.close()
             return
         if not session.logged_in:
@@ -243,6 +265,7 @@ class FakeAsterisk:
             return
         if name == "logoff":
             reply("Goodbye", Message="Thanks for all the fish.")
+            session.flush()
             session.writer.close()
         elif name == "ping":
             reply(Ping="Pong", Timestamp=f"{self._clock.now():.6f}")
@@ -321,6 +344,8 @@ class FakeAsterisk:
         for s in self._sessions:
             if s.logged_in and s.events:
                 s.send(msg)
+        if self.on_event is not None:
+            self.on_event(event, headers)
 
     def _chan_headers(self, chan: FakeChannel, prefix: str = "") -> list[tuple[str, str]]:
         return [
@@ -415,7 +440,8 @@ class FakeAsterisk:
             reply("Error", Message=f"Channel {chan.name} is not in Async AGI.")
             return
         command, cid = msg.get("Command") or "", msg.get("CommandID") or ""
-        self.agi_commands.append((chan.name, command))
+        if self.keep_actions:
+            self.agi_commands.append((chan.name, command))
         reply(Message="Added AGI command to queue")
         chan.agi_queue.append((command, cid))
         if chan.running is None and len(chan.agi_queue) == 1:
@@ -513,7 +539,7 @@ class FakeAsterisk:
             chan.app, chan.app_data = "Dial", f"PJSIP/{exten}@trunk"
 
     def _dial(self, caller: FakeChannel) -> None:
-        endpoint = caller.variables.get("IVR_SEAT_ENDPOINT", "")
+        endpoint = caller.variables.get("IVR_OFFER", "").split("|")[0]
         script = self.seats.get(endpoint, self.default_seat)
         n = next(self._ids)
         seat = FakeChannel(
@@ -688,7 +714,7 @@ class FakeAsterisk:
         """Send raw bytes to every logged-in client (a malformed message, say)."""
         for s in self._sessions:
             if s.logged_in:
-                s.writer.write(raw)
+                s.write_raw(raw)
 
     def fail_next(self, action: str, message: str) -> None:
         """The next ``action`` is answered ``Response: Error`` with ``message``."""

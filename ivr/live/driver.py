@@ -85,7 +85,7 @@ from ivr.engine.events import (
     PlaybackFinished,
 )
 from ivr.engine.facts import JourneyEnded
-from ivr.errors import AmiActionError, AmiConnectionError, IvrError
+from ivr.errors import AmiActionError, AmiConnectionError, AmiError, IvrError
 from ivr.live import agi
 from ivr.live.calls import JobKind, LiveCall, MediaJob
 from ivr.live.customers import CustomerService
@@ -127,6 +127,15 @@ class AmiSender(Protocol):
     def send(
         self, action: str, headers: Any = (), *, timeout_s: float | None = None
     ) -> asyncio.Future[ActionResult]: ...
+
+    def send_nowait(
+        self,
+        action: str,
+        headers: Any = (),
+        *,
+        on_error: Callable[[AmiError], None] | None = None,
+        timeout_s: float | None = None,
+    ) -> None: ...
 
 
 class EngineLike(Protocol):
@@ -555,17 +564,19 @@ class LiveDriver:
         call.offer_seat = cmd.seat_id
         self._engaged[cmd.seat_id] = call.call_id
         self._drop_jobs(call)
-        ring = round(cmd.ring_timeout_s + self._settings.ring_grace_s)
+        ring = max(1, round(cmd.ring_timeout_s + self._settings.ring_grace_s))
+        moh = call.hold_class or self._settings.music_class
+        pop = {"call_id": call.call_id, "seat_id": cmd.seat_id, **screen_pop(cmd.context)}
+        # Two Setvars, not one per field: the seat context CUTs IVR_OFFER apart, and the seat's
+        # desktop reads the screen pop as JSON from __IVR_POP (inherited by the seat's channel).
         variables: list[tuple[str, str]] = [
-            ("IVR_SEAT_ENDPOINT", cmd.endpoint),
-            ("IVR_RING_TIMEOUT", str(max(1, ring))),
-            ("IVR_SEAT_ID", cmd.seat_id),
-            ("IVR_MOH_CLASS", call.hold_class or self._settings.music_class),
-            (f"__{self._settings.pop_prefix}CALL_ID", call.call_id),
+            ("IVR_OFFER", f"{cmd.endpoint}|{ring}|{cmd.seat_id}|{moh}"),
+            (f"__{self._settings.pop_prefix.rstrip('_')}", _json(pop)),
         ]
-        variables += [
-            (f"__{self._settings.pop_prefix}{k}", v) for k, v in screen_pop_variables(cmd.context)
-        ]
+        if self._settings.pop_each_variable:
+            variables += [
+                (f"__{self._settings.pop_prefix}{k}", v) for k, v in screen_pop_variables(pop)
+            ]
         for name, value in variables:
             self._action(
                 call,
@@ -637,16 +648,18 @@ class LiveDriver:
         self.stats.actions_sent += 1
         if self.on_action is not None:
             self.on_action(action, headers)
-        future = self._conn.send(action, headers)
-        future.add_done_callback(
-            lambda f: self._action_done(
-                f, call.call_id, action, step=step, offer=offer, quiet=quiet
-            )
+        call_id = call.call_id
+        self._conn.send_nowait(
+            action,
+            headers,
+            on_error=lambda exc: self._action_failed(
+                exc, call_id, action, step=step, offer=offer, quiet=quiet
+            ),
         )
 
-    def _action_done(
+    def _action_failed(
         self,
-        future: asyncio.Future[ActionResult],
+        exc: AmiError,
         call_id: str,
         action: str,
         *,
@@ -654,11 +667,6 @@ class LiveDriver:
         offer: str | None,
         quiet: bool,
     ) -> None:
-        if future.cancelled():
-            return
-        exc = future.exception()
-        if exc is None:
-            return
         call = self.calls.get(call_id)
         if isinstance(exc, AmiConnectionError):
             # Never resent: the resynchronisation after the reconnect finds out what happened.
@@ -992,22 +1000,23 @@ class LiveDriver:
         self._pump(call)
 
 
+def screen_pop(context: Mapping[str, Any]) -> dict[str, Any]:
+    """What the seat's desktop is shown: the routing core's context, never a secret."""
+    return {str(k): v for k, v in context.items() if not _sensitive(k, v) and v is not None}
+
+
 def screen_pop_variables(context: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The screen pop as channel variables: scalars as text, lists as compact JSON; never a secret."""
+    """The screen pop as one channel variable per field: scalars as text, the rest as JSON."""
     out: list[tuple[str, str]] = []
-    for key, value in context.items():
-        if _sensitive(key, value) or value is None:
-            continue
-        name = "".join(ch if ch.isalnum() else "_" for ch in str(key)).upper()
-        if isinstance(value, str | int | float | bool):
-            text = str(value)
-        else:
-            try:
-                text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-            except (TypeError, ValueError):
-                continue
+    for key, value in screen_pop(context).items():
+        name = "".join(ch if ch.isalnum() else "_" for ch in key).upper()
+        text = str(value) if isinstance(value, str | int | float | bool) else _json(value)
         out.append((name, text.replace("\r", " ").replace("\n", " ")))
     return out
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _sensitive(key: object, value: object) -> bool:

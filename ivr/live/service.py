@@ -10,7 +10,6 @@ only through :meth:`LiveService.submit` and the output sinks.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -20,6 +19,7 @@ import structlog
 from ivr.ami.connection import AmiConnection
 from ivr.ami.settings import AmiSettings
 from ivr.clock import Clock, WallClock
+from ivr.engine.journey import Engine
 from ivr.live.customers import CustomerService
 from ivr.live.driver import EngineLike, LiveDriver
 from ivr.live.scheduler import LoopScheduler
@@ -37,11 +37,7 @@ def journey_engine(
     centre: CentreConfig, flows: Any, clock: Clock, scheduler: Scheduler, rng: random.Random
 ) -> EngineLike:
     """The real engine, ``ivr.engine.journey.Engine``, as docs/ARCHITECTURE.md describes it."""
-    engine_cls = importlib.import_module("ivr.engine.journey").Engine
-    engine: EngineLike = engine_cls(
-        centre=centre, flows=flows, clock=clock, scheduler=scheduler, rng=rng
-    )
-    return engine
+    return Engine(centre=centre, flows=flows, clock=clock, scheduler=scheduler, rng=rng)
 
 
 class LiveService:

@@ -27,4 +27,5 @@ class LiveSettings(BaseModel):
     voicemail_dir: str = "ivr-voicemail"
     announce_position_prompts: tuple[str, str] = ("queue-thereare", "queue-callswaiting")
     announce_wait_prompts: tuple[str, str] = ("queue-holdtime", "queue-minutes")
-    pop_prefix: str = "IVR_POP_"  # screen pop variables on the seat's channel
+    pop_prefix: str = "IVR_POP_"  # __IVR_POP holds the screen pop as JSON on the seat's channel
+    pop_each_variable: bool = False  # also one __IVR_POP_<FIELD> per field (two actions more each)

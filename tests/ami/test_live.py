@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ivr.engine.facts import JourneyEnded, MenuInput, Outcome
 from ivr.routing.events import SeatLoggedIn
 from ivr.routing.outputs import Answered, Completed, Queued, RingNoAnswer, Transferred
@@ -31,8 +33,9 @@ async def test_call_walks_the_menu_queues_reaches_a_seat_is_transferred_and_ends
     seat_leg = fake.seat_leg(call)
     assert seat_leg is not None and seat_leg.endpoint == "PJSIP/1001"
     # The screen pop rode on the seat's channel; the account entered in the menu is in it.
-    assert seat_leg.variables["IVR_POP_CALL_ID"] == uid
-    assert seat_leg.variables.get("IVR_POP_ACCOUNT") == "2345"
+    pop = json.loads(seat_leg.variables["IVR_POP"])
+    assert (pop["call_id"], pop["seat_id"], pop["account"]) == (uid, "s1", "2345")
+    assert pop["caller"] == "13900001111" and pop["queue"] == "billing"
 
     fake.seat_transfers(call, "complaint")
     await until(
