@@ -10,6 +10,7 @@ import typer
 
 from ivr.config.settings import Settings, load_settings
 from ivr.errors import ConfigError, ConfigInvalidError
+from ivr.obs.logs import mask_text
 
 DEFAULT_CONFIG = Path("ivr.yaml")
 
@@ -20,6 +21,7 @@ config_app = typer.Typer(
 
 def summary(settings: Settings) -> list[str]:
     """What the engine will use, without a secret."""
+    db = settings.database
     roles: dict[str, int] = {}
     for t in settings.tokens:
         roles[t.role.value] = roles.get(t.role.value, 0) + 1
@@ -28,6 +30,7 @@ def summary(settings: Settings) -> list[str]:
         f"flows:    {settings.flows}",
         f"skills:   {settings.skills}",
         f"ami:      {settings.ami.username}@{settings.ami.host}:{settings.ami.port}",
+        f"database: {mask_text(db.database_url) if db.database_url else f'SQLite in {db.data_dir}'}",
         f"http:     http://{settings.http.host}:{settings.http.port}/",
         f"tokens:   {tokens}",
         f"audit:    {settings.audit_log or 'log only'}",

@@ -172,6 +172,7 @@ def register(app: typer.Typer) -> None:
                 from ivr.config.settings import load_settings
 
                 settings = load_settings(config)
+                database_url = database_url or settings.database.database_url
                 flows, skills = settings.flows, settings.skills
                 ami = AmiSettings.from_env(base=settings.ami.model_dump(), overrides=overrides)
             else:

@@ -6,7 +6,7 @@
     skills: skills/               # skills, queues and seats
     ami:      {host, port, username, secret, ...}      # ivr.ami.settings.AmiSettings
     live:     {entry_context, seat_context, ...}       # ivr.live.settings.LiveSettings
-    database: {url, ...}                               # ivr.storage.settings
+    database: {database_url, data_dir, ...}            # ivr.storage.settings.StorageSettings
     http:     {host: 127.0.0.1, port: 8080}
     tokens:   [{name, role: supervisor|seat|wallboard, token, seat_id}]
     log:      {level: info, json: null}
@@ -37,6 +37,7 @@ from ivr.ami.settings import AmiSettings
 from ivr.config.yamlsrc import Positions, load_yaml, problems_from
 from ivr.errors import ConfigInvalidError, Problem
 from ivr.live.settings import LiveSettings
+from ivr.storage.settings import StorageSettings
 
 ENV_PREFIX = "IVR_"
 ENV_SEPARATOR = "__"
@@ -44,12 +45,6 @@ ENV_SEPARATOR = "__"
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DatabaseSettings(_Section):
-    """Where records go (the storage layer's own model replaces this one)."""
-
-    url: SecretStr = SecretStr("sqlite+aiosqlite:///ivr.sqlite3")
 
 
 class HttpSettings(_Section):
@@ -97,7 +92,7 @@ class Settings(_Section):
     skills: Path = Path("skills")
     ami: AmiSettings = AmiSettings()
     live: LiveSettings = LiveSettings()
-    database: DatabaseSettings = DatabaseSettings()
+    database: StorageSettings = StorageSettings()
     http: HttpSettings = HttpSettings()
     tokens: tuple[TokenSettings, ...] = ()
     log: LogSettings = LogSettings()
@@ -126,11 +121,19 @@ class Settings(_Section):
         def fix(p: Path) -> Path:
             return p if p.is_absolute() else (base / p)
 
+        db = self.database
+        database = db.model_copy(
+            update={
+                "data_dir": fix(db.data_dir),
+                "spill_path": fix(db.spill_path) if db.spill_path else None,
+            }
+        )
         return self.model_copy(
             update={
                 "flows": fix(self.flows),
                 "skills": fix(self.skills),
                 "audit_log": fix(self.audit_log) if self.audit_log else None,
+                "database": database,
             }
         )
 
@@ -189,7 +192,7 @@ def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 def _is_secret_path(path: tuple[str, ...]) -> bool:
     from ivr.obs.logs import is_sensitive_key
 
-    return any(is_sensitive_key(part) or part == "url" for part in path)
+    return any(is_sensitive_key(part) or part.endswith("url") for part in path)
 
 
 def _located(

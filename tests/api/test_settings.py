@@ -134,13 +134,19 @@ def test_config_check_prints_ok_and_a_summary_without_secrets() -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "IVR_AMI__SECRET": "never-printed"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "IVR_AMI__SECRET": "never-printed",
+            "IVR_DATABASE__DATABASE_URL": "postgresql+asyncpg://ivr:db-password-9@db.local/ivr",
+        },
     )
     assert done.returncode == 0, done.stderr
     assert "ok" in done.stdout
     assert "1 supervisor" in done.stdout
     assert "never-printed" not in done.stdout + done.stderr
     assert "change-me" not in done.stdout + done.stderr
+    assert "db-password-9" not in done.stdout + done.stderr
+    assert "postgresql+asyncpg://ivr:******@db.local/ivr" in done.stdout
 
 
 def test_config_check_exits_1_with_every_problem(tmp_path: Path) -> None:
