@@ -301,6 +301,7 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
             f"<tr><td>actual</td><td>{a['offered']}</td><td>{a['answered']}</td><td>{a['abandoned']}</td>"
             f"<td>{_pct(a['service_level'])}</td><td>{_sec(a['asa_s'])}</td></tr></table>"
         )
+    menus = _menu_section(doc.get("menu_paths"))
     run = doc["run"]
     scenario = ", ".join(f"{k}: {v}" for k, v in doc["scenario"].items() if v is not None)
     return f"""<!doctype html>
@@ -316,9 +317,38 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
 <h2>Per queue</h2><table><tr><th>queue</th>{head}</tr>{rows}</table>
 <h2>Peak alarms</h2><table><tr><th>scope</th><th>level 1</th><th>level 2</th><th>periods</th></tr>{alarm_rows or "<tr><td>none</td></tr>"}</table>
 {actual}
+{menus}
 <h2>Definitions used</h2><table>{defs}</table>
 </body></html>
 """
+
+
+def _menu_section(paths: dict[str, Any] | None) -> str:
+    """Which menu paths callers take and where they give up (the flows' path report)."""
+    if not paths:
+        return ""
+    nodes = [n for n in paths["nodes"] if n["choices"] or n["hangups"] or n["timeouts"]]
+    nodes.sort(key=lambda n: -n["reached"])
+    rows = "".join(
+        f"<tr><td>{html.escape(n['flow'])}/{html.escape(n['node'])}</td><td>{n['reached']}</td>"
+        f"<td style='text-align:left'>"
+        + html.escape(", ".join(f"{k}: {v}" for k, v in n["choices"].items()))
+        + f"</td><td>{n['timeouts']}</td><td>{n['hangups']} ({n['hangup_share']:.1%})</td></tr>"
+        for n in nodes[:25]
+    )
+    queues = "".join(
+        f"<tr><td>{html.escape(q['queue'])}</td><td>{q['calls']}</td><td>{q['mean_path_s']:.0f}</td>"
+        f"<td>{q['median_path_s']:.0f}</td><td>{q['p90_path_s']:.0f}</td></tr>"
+        for q in paths.get("queues", [])
+    )
+    return (
+        f"<h2>Menu paths</h2><div class='muted'>{paths['calls']:,} calls; "
+        f"{paths['menu_hangups']:,} hung up in the menus.</div>"
+        "<table><tr><th>menu</th><th>reached</th><th>choices</th><th>time-outs</th>"
+        f"<th>hung up here</th></tr>{rows}</table>"
+        "<h2>Time in the menus before each queue (s)</h2><table><tr><th>queue</th><th>calls</th>"
+        f"<th>mean</th><th>median</th><th>p90</th></tr>{queues}</table>"
+    )
 
 
 def write_html(doc: dict[str, Any], path: str | Path, title: str = "ivr: a simulated day") -> None:

@@ -216,5 +216,18 @@ def run(
         actual=actual,
     )
     if driver.path_report is not None:
-        doc["menu_paths"] = driver.path_report.result()
+        doc["menu_paths"] = _without_entries(driver.path_report.result())
     return doc
+
+
+def _without_entries(paths: dict[str, Any]) -> dict[str, Any]:
+    """The menu path report with what callers typed at collect nodes (account numbers,
+    dates) folded into one count: a report must not carry customer data."""
+    for node in paths.get("nodes", []):
+        choices = node.get("choices", {})
+        kept = {k: v for k, v in choices.items() if len(k) <= 2 or k in ("timeout", "invalid")}
+        entered = sum(v for k, v in choices.items() if k not in kept)
+        if entered:
+            kept["entered"] = entered
+        node["choices"] = kept
+    return paths
