@@ -51,6 +51,7 @@ from ivr.clock import Clock
 from ivr.engine.commands import CreateCallback, RecordVoicemail
 from ivr.engine.events import CallArrived
 from ivr.engine.facts import CallStarted, JourneyEnded, MenuInput, NodeEntered, Outcome
+from ivr.routing.config import CentreConfig
 from ivr.routing.outputs import (
     Abandoned,
     AlarmChanged,
@@ -157,6 +158,18 @@ class Recorder:
         self._seats: dict[str, _Seat] = {}
         self._alarms: dict[str, _Alarm] = {}
         self._links: dict[str, tuple[str | None, str | None, str | None]] = {}
+
+    @classmethod
+    def for_centre(cls, centre: CentreConfig, *, clock: Clock) -> Recorder:
+        """A recorder that knows the centre: each queue's service (its skill, ``general``
+        for the general queue) and the queues each seat is a member of in the queue log
+        (a specialist: the queues of its skills; a comprehensive seat: every queue)."""
+        queue_services = {q.name: q.skill or "general" for q in centre.queues}
+        seat_queues = {
+            seat.id: [q.name for q in centre.queues if seat.general or (q.skill in seat.skills)]
+            for seat in centre.seats
+        }
+        return cls(clock=clock, queue_services=queue_services, seat_queues=seat_queues)
 
     # --- what drivers call ----------------------------------------------------
 
