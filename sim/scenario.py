@@ -188,11 +188,39 @@ def run(
     shifts: list[tuple[float, str, bool]] | None = None,
     progress: Callable[[float], None] | None = None,
     menu_paths: bool = True,
+    queue_log: Path | None = None,
 ) -> dict[str, Any]:
-    """Simulate the scenario; the JSON document of :mod:`sim.report`."""
+    """Simulate the scenario; the JSON document of :mod:`sim.report`.
+
+    ``queue_log``: also write the day as Asterisk's ``queue_log`` (through the
+    storage's recorder, line by line as it happens), which the trace readers
+    and any app_queue report tool can read.
+    """
     driver = build_driver(scenario, seed=seed, centre=centre, shifts=shifts, menu_paths=menu_paths)
+    log_file = None
+    if queue_log is not None:
+        from ivr.storage.recorder import Recorder
+        from ivr.storage.records import QueueLogRow
+
+        used = centre or scenario.centre
+        recorder = Recorder(
+            clock=driver.clock,
+            queue_services={q.name: q.skill or q.name for q in used.queues},
+        )
+        log_file = queue_log.open("w", encoding="utf-8")
+
+        def record(item: object) -> None:
+            for rec in recorder.feed(item):
+                if isinstance(rec, QueueLogRow):
+                    log_file.write(rec.line() + "\n")
+
+        driver.measures.also_feed(record)
     started = monotonic()
-    stats = driver.run(progress=progress)
+    try:
+        stats = driver.run(progress=progress)
+    finally:
+        if log_file is not None:
+            log_file.close()
     wall = monotonic() - started
     report = driver.measures.report(now=driver.clock.now())
     centre = centre or scenario.centre

@@ -85,6 +85,7 @@ def _run_one(
     measures: MeasuresConfig,
     label: str,
     quiet: bool,
+    queue_log: Path | None = None,
 ) -> dict[str, Any]:
     from sim import scenario as sc
 
@@ -105,7 +106,7 @@ def _run_one(
         origin, end = s.trace[0].arrival, s.trace[-1].arrival
     progress = None if quiet else _LazyProgress(console, origin, end, label)
     try:
-        return sc.run(s, seed=seed, progress=progress)
+        return sc.run(s, seed=seed, progress=progress, queue_log=queue_log)
     finally:
         if progress is not None:
             progress.close()
@@ -142,6 +143,10 @@ def simulate(
         Path | None, typer.Option(help="Write the HTML report here (default ivr-report.html).")
     ] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Write no HTML report.")] = False,
+    queue_log: Annotated[
+        Path | None,
+        typer.Option(help="Also write the day as Asterisk's queue_log (readable by --trace)."),
+    ] = None,
     compare: Annotated[
         tuple[Path, Path] | None,
         typer.Option(
@@ -218,6 +223,7 @@ def simulate(
             measures,
             "simulating",
             quiet,
+            queue_log,
         )
     except IvrError as exc:
         raise _fail(exc) from None
@@ -225,6 +231,8 @@ def simulate(
     if json_out is not None:
         rp.write_json(doc, json_out)
         console.print(f"measures written to {json_out}")
+    if queue_log is not None:
+        console.print(f"queue_log written to {queue_log}")
     if not no_report:
         path = report or DEFAULT_REPORT
         rp.write_html(doc, path)

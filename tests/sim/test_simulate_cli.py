@@ -118,3 +118,16 @@ def test_a_traffic_file_with_a_mistake_is_named_with_its_line(tmp_path: Path) ->
     code, text = _simulate(str(scenario))
     assert code == 2
     assert "traffic.yaml:1" in text and "rate_per_hour" in text
+
+
+def test_a_simulated_day_written_as_queue_log_reads_back_as_the_same_calls(tmp_path: Path) -> None:
+    from sim.trace import actual_summary, read_queue_log
+
+    out, log = tmp_path / "day.json", tmp_path / "queue_log"
+    code, text = _simulate(str(MMC), "--json", str(out), "--queue-log", str(log), "--no-report")
+    assert code == 0, text
+    overall = json.loads(out.read_text())["overall"]
+    back = actual_summary(read_queue_log(log), limit_s=20)
+    assert back["offered"] == overall["offered"]
+    assert back["answered"] == overall["answered"]
+    assert back["abandoned"] == overall["abandoned"] + overall["short_abandoned"]
