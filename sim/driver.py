@@ -165,7 +165,7 @@ class _Caller:
         self.call_id = call_id
         self.number = number
         self.customer_tier = Tier.NORMAL
-        self.node = ""
+        self.node: NodeEntered | None = None  # the last node the flow entered
         self.digits: list[str] | None = None
         self.handle_s: float | None = None
         self.patience_s: float | None = None
@@ -453,7 +453,7 @@ class Driver:
     def _node_entered(self, fact: NodeEntered) -> None:
         caller = self._callers.get(fact.call_id)
         if caller is not None:
-            caller.node = f"{fact.flow}/{fact.node}"
+            caller.node = fact  # the key is built only if a menu asks (most nodes are not menus)
 
     def _collect(self, cmd: CollectDigits) -> None:
         caller = self._callers.get(cmd.call_id)
@@ -476,8 +476,10 @@ class Driver:
     def _choose(self, caller: _Caller, cmd: CollectDigits, rng: random.Random) -> str:
         if caller.digits:
             return caller.digits.pop(0) or "timeout"
-        node = caller.node
-        table = self._menus.get(node) or self._menus.get(node.split("/", 1)[-1])
+        entered = caller.node
+        flow, name = (entered.flow, entered.node) if entered is not None else ("", "")
+        node = f"{flow}/{name}"
+        table = self._menus.get(node) or self._menus.get(name)
         if table:
             u = rng.random()
             acc = 0.0
@@ -488,8 +490,8 @@ class Driver:
             return next(reversed(table))
         if cmd.secret or cmd.max_digits > 1:
             n = max(cmd.min_digits, 6 if cmd.secret else cmd.min_digits)
-            return "".join(str(rng.randrange(10)) for _ in range(n))
-        keys = self._menu_keys(*node.split("/", 1)) if self._menu_keys and "/" in node else None
+            return f"{rng.randrange(10**n):0{n}d}"
+        keys = self._menu_keys(flow, name) if self._menu_keys and entered is not None else None
         return rng.choice(keys) if keys else "1"
 
     def _digits_done(self, arg: tuple[_Caller, str | Secret]) -> None:
