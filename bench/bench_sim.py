@@ -177,8 +177,20 @@ def memory(seats: int, calls: int, seed: int) -> None:
         tracemalloc.stop()
         print(
             f"  {n:>9,} calls: peak {(peak - base) / 2**20:6.1f} MiB, held at the end "
-            f"{(current - base) / 2**20:6.1f} MiB, calls in progress {driver.calls_in_progress}"
+            f"{(current - base) / 2**20:6.1f} MiB, calls in progress {driver.calls_in_progress},"
+            f" process RSS {_rss_mib():.0f} MiB"
         )
+
+
+def _rss_mib() -> float:
+    """The process's resident memory now (Linux), or NaN elsewhere."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def main() -> None:
