@@ -310,13 +310,15 @@ def panoramisk_parser(chunks: list[bytes]) -> int:
     return Counting.count
 
 
-def timed(fn: Any, chunks: list[bytes], repeat: int = 3) -> tuple[int, float]:
+def timed(fn: Any, chunks: list[bytes], repeat: int = 5) -> tuple[int, float]:
+    """Best of ``repeat`` runs in CPU seconds of this process: other work on the machine
+    (it is shared) does not count against either peer."""
     best = float("inf")
     n = 0
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = time.process_time()
         n = fn(chunks)
-        best = min(best, time.perf_counter() - t)
+        best = min(best, time.process_time() - t)
     return n, best
 
 
@@ -413,10 +415,20 @@ def main() -> None:
             flood["t1"] - flood["t0"]
         )
         print(f"  peers on the flood phase's {size / 1e6:.1f} MB ({len(chunks)} reads):")
-        print(f"    ivr codec alone:        {n_ours / t_ours:10,.0f} msgs/s ({n_ours} msgs)")
-        print(f"    panoramisk 1.4 parser:  {n_pano / t_pano:10,.0f} msgs/s ({n_pano} msgs)")
+        print(
+            f"    ivr codec alone:        {n_ours / t_ours:10,.0f} msgs per CPU-second ({n_ours} msgs)"
+        )
+        print(
+            f"    panoramisk 1.4 parser:  {n_pano / t_pano:10,.0f} msgs per CPU-second ({n_pano} msgs)"
+        )
         print(f"    ratio codec / panoramisk:             {t_pano / t_ours:5.2f}x")
-        print(f"    ratio whole adapter+engine / codec:    {live_rate / (n_ours / t_ours):5.3f}")
+        flood_cpu = (count_at(cpu_samples, flood["t1"]) - count_at(cpu_samples, flood["t0"])) / (
+            flood["t1"] - flood["t0"]
+        )
+        per_cpu = live_rate / flood_cpu if flood_cpu > 0 else float("nan")
+        print(
+            f"    ratio whole adapter+engine / codec (per CPU-second): {per_cpu / (n_ours / t_ours):5.3f}"
+        )
     sys.stdout.flush()
 
 

@@ -124,6 +124,14 @@ async def _serve(
             await runner
             if not shutdown.requested.is_set():
                 stopper.cancel()  # the service ended on its own (a refused login)
+    except BaseExceptionGroup as group:
+        # A refused login ends the service: say so plainly, not as an exception group.
+        first: BaseException = group
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        if isinstance(first, IvrError):
+            raise first from None
+        raise
     finally:
         shutdown.uninstall()
         await sup.stop_http()
@@ -210,8 +218,10 @@ def register(app: typer.Typer) -> None:
         ] = "ivrpass",
         calls: Annotated[int, typer.Option(help="demo calls to ring in once a client logs in")] = 0,
         every: Annotated[float, typer.Option(help="seconds between demo calls")] = 2.0,
-        keys: Annotated[str, typer.Option(help="what each demo caller presses")] = "1",
-        dnis: Annotated[str, typer.Option(help="the number the demo callers dial")] = "10000",
+        keys: Annotated[str, typer.Option(help="what each demo caller presses")] = "",
+        dnis: Annotated[
+            str, typer.Option(help="the number the demo callers dial (10001: the billing line)")
+        ] = "10001",
         talk: Annotated[float, typer.Option(help="seconds a seat talks before hanging up")] = 5.0,
         ring: Annotated[float, typer.Option(help="seconds a seat rings before answering")] = 1.0,
     ) -> None:
