@@ -92,13 +92,14 @@ from ivr.live.customers import CustomerService
 from ivr.live.settings import LiveSettings
 from ivr.routing.config import SeatConfig
 from ivr.routing.events import (
+    CallbackFailed,
     CallEnded,
     SeatAnswered,
     SeatDeviceBusy,
     SeatDidNotAnswer,
     TransferRequested,
 )
-from ivr.routing.outputs import Announce, CancelOffer, Fact, OfferCall
+from ivr.routing.outputs import Announce, CancelOffer, Fact, OfferCall, PlaceCallback
 from ivr.scheduling import Timer
 from ivr.secret import Secret
 
@@ -262,6 +263,14 @@ class LiveDriver:
                 self._command(out)
 
     def _command(self, cmd: object) -> None:
+        if isinstance(cmd, PlaceCallback):
+            # Not carried out live yet (see the README): say so at once, so that the seat the
+            # core reserved for it is freed rather than held for a call that never comes.
+            log.warning("callback_not_placed_live", call_id=cmd.call_id, seat_id=cmd.seat_id)
+            self._to_engine(
+                CallbackFailed(call_id=cmd.call_id, reason="callbacks are not placed live yet")
+            )
+            return
         call_id = getattr(cmd, "call_id", None)
         call = self.calls.get(call_id) if isinstance(call_id, str) else None
         if call is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from structlog.testing import capture_logs
+
 from ivr.engine.facts import JourneyEnded, MenuInput, Outcome
 from ivr.routing.events import SeatLoggedIn
 from ivr.routing.outputs import Answered, Completed, Queued, RingNoAnswer, Transferred
@@ -178,3 +180,19 @@ async def test_queued_fact_names_the_queue_of_the_menu_choice(live: Live) -> Non
     await until(lambda: "Queued" in live.fact_names(call.uniqueid), "queued")
     (queued,) = [f for f in live.facts(call.uniqueid) if isinstance(f, Queued)]
     assert queued.queue == "billing"
+
+
+async def test_callback_due_live_frees_its_seat_rather_than_holding_it(live: Live) -> None:
+    from ivr.routing.events import CallbackRequested
+    from ivr.routing.outputs import SeatState
+
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Queued" in live.fact_names(call.uniqueid), "queued")
+    live.service.submit(CallbackRequested(call_id=call.uniqueid, number="13900002222"))
+    live.fake.caller_hangs_up(call)  # the caller leaves; the place in the queue stays
+    with capture_logs() as logs:
+        login(live, "s1")
+        await until(lambda: live.ended(call.uniqueid), "the callback is closed")
+    assert [e["seat_id"] for e in logs if e["event"] == "callback_not_placed_live"] == ["s1"]
+    seat = live.service.engine.routing.seats["s1"]  # type: ignore[attr-defined]
+    assert seat.state is not SeatState.RINGING and seat.call is None
