@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ivr.cli.validate import run_validate
 from ivr.config.settings import Settings, load_settings
 from ivr.errors import ConfigError, ConfigInvalidError
 from ivr.obs.logs import mask_text
@@ -44,7 +45,8 @@ def check(
         typer.Argument(help="The configuration file; default ivr.yaml, or $IVR_CONFIG."),
     ] = DEFAULT_CONFIG,
 ) -> None:
-    """Validate the file with the environment's IVR_* overrides; exit 1 with every problem."""
+    """Validate the file with the environment's IVR_* overrides, and the flows and skills it
+    names with their own validators; exit 1 with every problem."""
     if path == DEFAULT_CONFIG and "IVR_CONFIG" in os.environ:
         path = Path(os.environ["IVR_CONFIG"])
     try:
@@ -55,12 +57,23 @@ def check(
     except ConfigError as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"{path}: ok")
-    for line in summary(settings):
-        typer.echo(f"  {line}")
-    missing = [p for p in (settings.flows, settings.skills) if not p.exists()]
+    missing = [p for p in (settings.skills, settings.flows) if not p.is_dir()]
     for p in missing:
-        typer.echo(f"  warning: {p} does not exist yet", err=True)
+        typer.echo(f"{path}: {p} is not a directory; check 'flows' and 'skills'", err=True)
+    problems, checked = (
+        run_validate([settings.skills, settings.flows], None) if not missing else ([], [])
+    )
+    if problems or missing:
+        for problem in problems:
+            typer.echo(f"  {problem}", err=True)
+        count = len(problems) + len(missing)
+        typer.echo(
+            f"{count} problem{'s' if count != 1 else ''}; fix them and check again", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"{path}: ok")
+    for line in summary(settings) + checked:
+        typer.echo(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,8 @@ import pytest
 from ivr.config.settings import Role, load_settings
 from ivr.errors import ConfigInvalidError, ConfigSyntaxError
 
-EXAMPLE = Path(__file__).parents[2] / "docs" / "ivr.example.yaml"
+ROOT = Path(__file__).parents[2]
+EXAMPLE = ROOT / "docs" / "ivr.example.yaml"
 TOKEN = "0123456789abcdef0123"
 
 
@@ -138,6 +139,8 @@ def test_config_check_prints_ok_and_a_summary_without_secrets() -> None:
             "PATH": "/usr/bin:/bin",
             "IVR_AMI__SECRET": "never-printed",
             "IVR_DATABASE__DATABASE_URL": "postgresql+asyncpg://ivr:db-password-9@db.local/ivr",
+            "IVR_FLOWS": str(ROOT / "flows"),
+            "IVR_SKILLS": str(ROOT / "skills"),
         },
     )
     assert done.returncode == 0, done.stderr
@@ -147,6 +150,7 @@ def test_config_check_prints_ok_and_a_summary_without_secrets() -> None:
     assert "change-me" not in done.stdout + done.stderr
     assert "db-password-9" not in done.stdout + done.stderr
     assert "postgresql+asyncpg://ivr:******@db.local/ivr" in done.stdout
+    assert "50 seats" in done.stdout  # the skills it names were validated too
 
 
 def test_config_check_exits_1_with_every_problem(tmp_path: Path) -> None:
@@ -177,3 +181,15 @@ def test_the_systemd_unit_gives_the_clean_stop_time_to_finish() -> None:
     assert float(service["TimeoutStopSec"]) > defaults.drain_s + defaults.flush_s
     assert "ivr serve --config" in service["ExecStart"]
     assert "ivr config check" in service["ExecStartPre"]
+
+
+def test_config_check_runs_the_flow_validator_on_the_flows_it_names(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "broken.yaml").write_text("flow: broken\ndnis: ['1']\nstart: nowhere\nnodes: {}\n")
+    path = _write(tmp_path, f"flows: flows\nskills: {ROOT / 'skills'}\n")
+    done = subprocess.run(
+        [*_ivr(), "config", "check", str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert "broken.yaml:" in done.stderr
