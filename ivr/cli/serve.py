@@ -180,6 +180,7 @@ def register(app: typer.Typer) -> None:
                 from ivr.config.settings import load_settings
 
                 settings = load_settings(config)
+                configure_logging(level=settings.log.level, json=settings.log.json_lines)
                 database_url = database_url or settings.database.database_url
                 flows, skills = settings.flows, settings.skills
                 ami = AmiSettings.from_env(base=settings.ami.model_dump(), overrides=overrides)
