@@ -36,18 +36,31 @@ def _load(flows: Path, skills: Path) -> tuple[Any, Any]:
     return centre, FlowCatalog.from_directory(flows, centre)
 
 
-def _record_sink(clock: Any) -> Any:
-    """Folds the engine's facts into records (storage's recorder) and logs each finished one."""
-    from ivr.storage.recorder import Recorder
+class _RecordSink:
+    """Folds the engine's facts into records (storage's recorder) and logs each finished one.
 
-    recorder = Recorder(clock=clock)
+    Live, a call's id is its Asterisk Uniqueid; the Linkedid comes from the driver.
+    """
 
-    def sink(outputs: Sequence[object]) -> None:
+    def __init__(self, clock: Any) -> None:
+        from ivr.engine.facts import CallStarted
+        from ivr.storage.recorder import Recorder
+
+        self._started = CallStarted
+        self.recorder = Recorder(clock=clock)
+        self.driver: Any = None
+
+    def __call__(self, outputs: Sequence[object]) -> None:
         for item in outputs:
-            for record in recorder.feed(item):
+            if isinstance(item, self._started):
+                live = self.driver.calls.get(item.call_id) if self.driver is not None else None
+                self.recorder.link(
+                    item.call_id,
+                    uniqueid=item.call_id,
+                    linkedid=live.linkedid if live is not None else None,
+                )
+            for record in self.recorder.feed(item):
                 log.info("record", kind=type(record).__name__, record=_plain(record))
-
-    return sink
 
 
 def _plain(record: object) -> dict[str, Any]:
@@ -89,6 +102,7 @@ async def _serve(
     centre, catalog = _load(flows, skills)
     customers, db = await _customers(database_url, clock)
     # The supervisor's side (issue 7): API, wallboard, /metrics, audit, the clean stop.
+    records = _RecordSink(clock)
     sup = Supervision(settings or settings_from_environment(), centre, clock=clock)
     service = LiveService(
         centre=centre,
@@ -96,13 +110,14 @@ async def _serve(
         ami=ami,
         live=live,
         customers=customers,
-        sinks=[_record_sink(clock), sup.hub.observe],
+        sinks=[records, sup.hub.observe],
         clock=clock,
         seed=seed,
         make_engine=sup.wrap_engine(journey_engine),
     )
+    records.driver = service.driver
     sup.watch(
-        routing=getattr(service.engine, "routing", None),
+        engine=service.engine,
         ami_counters=lambda: service.connection.counters,
     )
     await sup.start_http(
