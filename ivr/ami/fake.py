@@ -134,6 +134,7 @@ class FakeAsterisk:
         self.seats: dict[str, SeatScript] = {}
         self.default_seat = SeatScript()  # for an endpoint not in ``seats``
         self.keep_actions = True  # the benchmark turns the action log off
+        self.endless_prompts = False  # True: a prompt plays until a key, a redirect or a hang-up
         # Hooks for the benchmark: every event emitted (name, headers), every action received.
         self.on_event: Callable[[str, list[tuple[str, str]]], None] | None = None
         self.on_action: Callable[[Message], None] | None = None
@@ -468,6 +469,8 @@ class FakeAsterisk:
             escape = words[3] if len(words) > 3 else ""
             if chan.keys and chan.keys[0] in escape:
                 self._agi_result(chan, cid, f"200 result={ord(chan.keys.popleft())} endpos=1000")
+            elif self.endless_prompts:
+                chan.running = (command, cid)  # plays until a key, a redirect or a hang-up
             else:
                 self._agi_result(chan, cid, "200 result=0 endpos=8000")
         elif verb == "GET DATA":

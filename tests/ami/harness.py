@@ -25,7 +25,7 @@ FLOWS = Path(__file__).parent.parent / "fixtures" / "ami" / "flows"
 SECRET = "fake-ami-secret-7"
 
 
-def test_centre(**queue_settings: Any) -> CentreConfig:
+def live_centre(**queue_settings: Any) -> CentreConfig:
     return centre(
         [
             {
@@ -90,7 +90,7 @@ async def start_live(
     secret: str = SECRET,
     customers: InMemoryCustomers | None = None,
 ) -> Live:
-    config = centre_config or test_centre()
+    config = centre_config or live_centre()
     clock = WallClock()
     recorder = Recorder(clock=clock)
     holder: list[Live] = []

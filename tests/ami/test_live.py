@@ -6,12 +6,13 @@ import json
 
 from structlog.testing import capture_logs
 
+from ivr.ami.fake import FakeAsterisk
 from ivr.engine.facts import JourneyEnded, MenuInput, Outcome
 from ivr.routing.events import SeatLoggedIn
 from ivr.routing.outputs import Answered, Completed, Queued, RingNoAnswer, Transferred
 from ivr.storage.records import CallRecord
 
-from .harness import Live, until
+from .harness import Live, live_centre, start_live, stop_live, until
 
 
 def login(live: Live, *seats: str) -> None:
@@ -196,3 +197,26 @@ async def test_callback_due_live_frees_its_seat_rather_than_holding_it(live: Liv
     assert [e["seat_id"] for e in logs if e["event"] == "callback_not_placed_live"] == ["s1"]
     seat = live.service.engine.routing.seats["s1"]  # type: ignore[attr-defined]
     assert seat.state is not SeatState.RINGING and seat.call is None
+
+
+async def test_waiting_caller_hears_position_and_wait_and_a_seat_cuts_the_announcement_short(
+    fake: FakeAsterisk,
+) -> None:
+    live = await start_live(fake, centre_config=live_centre(announce_every_s=0.05))
+    try:
+        await live.connected()
+        call = fake.place_call(keys="2")
+        await until(lambda: "Queued" in live.fact_names(call.uniqueid), "queued")
+        fake.endless_prompts = True  # from now on a prompt ends only when something stops it
+        await until(
+            lambda: any("queue-thereare" in c for _, c in fake.agi_commands), "an announcement"
+        )
+        commands = [c for ch, c in fake.agi_commands if ch == call.name]
+        assert commands[-1].startswith("STREAM FILE queue-thereare")
+        assert any(c.startswith("SET MUSIC on") for c in commands)  # music first
+        live.service.submit(SeatLoggedIn(seat_id="s1"))
+        await until(lambda: "Answered" in live.fact_names(call.uniqueid), "answered at once")
+        # The position and wait were never finished: the Redirect cut the prompt short.
+        assert not any(c.startswith("SAY NUMBER") for ch, c in fake.agi_commands if ch == call.name)
+    finally:
+        await stop_live(live)
