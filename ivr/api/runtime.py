@@ -5,7 +5,7 @@
     sup = Supervision(settings, centre, clock=clock)
     service = LiveService(..., sinks=[record, sup.hub.observe],
                           make_engine=sup.wrap_engine(journey_engine))  # timed, gated
-    sup.watch(routing=service.engine.routing,                # exact queue positions
+    sup.watch(engine=service.engine,                         # positions, waiting calls' context
               ami_counters=lambda: service.connection.counters,
               buffer_depth=lambda: writer.depth)             # the storage writer, if any
     await sup.start_http(DriverControl(service.driver,
@@ -22,7 +22,7 @@ and sockets; the engine it watches stays pure.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,13 +79,26 @@ class Supervision:
     def watch(
         self,
         *,
-        routing: FloorSource | None = None,
+        engine: Any = None,
         ami_counters: Callable[[], AmiCounts] | None = None,
         buffer_depth: Callable[[], int] | None = None,
     ) -> None:
-        """What the floor and the metrics read from the running parts (each optional)."""
-        if routing is not None:
-            self.floor.use_source(routing)
+        """What the floor and the metrics read from the running parts (each optional).
+
+        From ``engine`` (``ivr.engine.journey.Engine``, or a bare ``RoutingCore``): its routing
+        core for exact positions and open seats, and each journey's context for calls not yet
+        offered to a seat.
+        """
+        if engine is not None:
+            routing: FloorSource = getattr(engine, "routing", engine)
+            journeys = getattr(engine, "journeys", None)
+
+            def context_of(call_id: str) -> Mapping[str, Any] | None:
+                journey = journeys.get(call_id) if isinstance(journeys, dict) else None
+                found = getattr(journey, "context", None)
+                return found if isinstance(found, Mapping) else None
+
+            self.floor.use_source(routing, context_of if journeys is not None else None)
         if ami_counters is not None:
             self.metrics.watch_ami(ami_counters)
         if buffer_depth is not None:

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ivr.obs.floor import CallNow, Counts, Floor, QueueNow, SeatNow
 from ivr.routing.config import MAX_LEVEL, MIN_LEVEL
 from ivr.routing.outputs import SeatState
-from ivr.secret import mask_secrets
 
 
 class CountsOut(BaseModel):
@@ -118,7 +117,7 @@ class CallOut(BaseModel):
             queue=c.queue,
             position=floor.position(c),
             seat_id=c.seat_id,
-            context=mask_secrets(c.context),
+            context=floor.context(c),
         )
 
 

@@ -25,7 +25,7 @@ local midnight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
@@ -169,6 +169,7 @@ class Floor:
         self._clock = clock
         self._tz = tz
         self._source = source
+        self._context_of: Callable[[str], Mapping[str, Any] | None] | None = None
         self._seq = 0
         self.calls: dict[str, CallNow] = {}
         self.seats: dict[str, SeatNow] = {}
@@ -182,9 +183,22 @@ class Floor:
 
     # --- configuration -------------------------------------------------------
 
-    def use_source(self, source: FloorSource | None) -> None:
-        """Ask ``source`` (the engine's routing core) for positions and open seats from now on."""
+    def use_source(
+        self,
+        source: FloorSource | None,
+        context_of: Callable[[str], Mapping[str, Any] | None] | None = None,
+    ) -> None:
+        """Ask ``source`` (the engine's routing core) for positions and open seats from now on,
+        and ``context_of`` for the context of a call not yet offered to a seat."""
         self._source = source
+        self._context_of = context_of
+
+    def context(self, call: CallNow) -> dict[str, Any]:
+        """What the seat will see (the screen pop), with every secret masked."""
+        if call.context or self._context_of is None:
+            return mask_secrets(call.context)
+        found = self._context_of(call.call_id)
+        return mask_secrets(dict(found)) if found else {}
 
     def reconfigure(self, centre: CentreConfig) -> None:
         """A new centre configuration: new seats appear logged out, removed ones go."""

@@ -78,7 +78,7 @@ def floor(engine_thread: EngineThread) -> Iterator[Floor]:
             seed=1,
             make_engine=sup.wrap_engine(journey_engine),
         )
-        sup.watch(routing=service.engine.routing, ami_counters=lambda: service.connection.counters)
+        sup.watch(engine=service.engine, ami_counters=lambda: service.connection.counters)
         task = asyncio.get_running_loop().create_task(service.run())
         while not service.connection.connected:
             await asyncio.sleep(0.01)
