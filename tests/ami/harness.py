@@ -47,7 +47,7 @@ def live_centre(**queue_settings: Any) -> CentreConfig:
     )
 
 
-async def until(condition: Callable[[], bool], what: str, limit_s: float = 5.0) -> None:
+async def until(condition: Callable[[], bool], what: str, limit_s: float = 10.0) -> None:
     """Wait for something the fake and the engine will reach (a guard, not a speed check)."""
     for _ in range(int(limit_s / 0.005)):
         if condition():

@@ -19,7 +19,7 @@ from ivr.errors import AmiActionError, AmiAuthenticationError, AmiConnectionErro
 SECRET = "s3cr3t-never-printed"
 
 
-async def until(condition: Callable[[], bool], what: str, limit_s: float = 5.0) -> None:
+async def until(condition: Callable[[], bool], what: str, limit_s: float = 10.0) -> None:
     """Wait for a condition the fake or the connection will reach (a guard, not a speed check)."""
     for _ in range(int(limit_s / 0.005)):
         if condition():

@@ -102,7 +102,7 @@ async def scenario(ops: list[tuple[str, int, bool]], seat_behaviour: dict[str, s
                     outages += 1
                     await fake.drop_connections()
                 if settle and fake.clients and live.service.driver.stats.resyncs == outages:
-                    await until(lambda: consistent(fake, live), "engine and PBX agree", 3.0)
+                    await until(lambda: consistent(fake, live), "engine and PBX agree")
             # The link comes back and is resynchronised; then everyone hangs up, and the centre
             # must come to rest with nothing left over.
             driver = live.service.driver
