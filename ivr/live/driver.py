@@ -163,6 +163,7 @@ class LiveDriver:
         *,
         seats: Sequence[SeatConfig],
         queues: Iterable[str],
+        general_queue: str = "general",
         clock: Clock,
         settings: LiveSettings | None = None,
         customers: CustomerService | None = None,
@@ -174,6 +175,7 @@ class LiveDriver:
         self._customers = customers
         self._sinks = list(sinks)
         self._queues = set(queues)
+        self._general_queue = general_queue
         self._seat_ids = {s.id for s in seats}
         self._seat_by_device = {s.endpoint: s.id for s in seats if s.endpoint}
         self._conn: AmiSender | None = None
@@ -840,7 +842,11 @@ class LiveDriver:
         queue = target if target in self._queues else None
         seat_id = target if queue is None and target in self._seat_ids else None
         if queue is None and seat_id is None:
-            log.warning("transfer_to_unknown_target", call_id=call.call_id, target=target)
+            # A code nobody knows must not leave the caller in silence: the general queue takes it.
+            queue = self._general_queue
+            log.warning(
+                "transfer_to_unknown_target", call_id=call.call_id, target=target, queue=queue
+            )
         self._to_engine(
             TransferRequested(
                 call_id=call.call_id,

@@ -62,6 +62,7 @@ class LiveService:
             self.engine,
             seats=centre.seats,
             queues=[q.name for q in centre.queues],
+            general_queue=centre.general_queue,
             clock=self.clock,
             settings=live,
             customers=customers,

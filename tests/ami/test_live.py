@@ -220,3 +220,15 @@ async def test_waiting_caller_hears_position_and_wait_and_a_seat_cuts_the_announ
         assert not any(c.startswith("SAY NUMBER") for ch, c in fake.agi_commands if ch == call.name)
     finally:
         await stop_live(live)
+
+
+async def test_transfer_to_an_unknown_code_goes_to_the_general_queue_not_to_silence(
+    live: Live,
+) -> None:
+    login(live, "s1")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Answered" in live.fact_names(call.uniqueid), "talking")
+    live.fake.seat_transfers(call, "999")
+    await until(lambda: "Transferred" in live.fact_names(call.uniqueid), "transferred")
+    (moved,) = [f for f in live.facts(call.uniqueid) if isinstance(f, Transferred)]
+    assert moved.to_queue == "general"
