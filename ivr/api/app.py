@@ -27,6 +27,7 @@ from ivr.api.hub import Hub
 from ivr.api.schemas import (
     AuditOut,
     CallOut,
+    CentreOut,
     ErrorOut,
     FlowsReloadedOut,
     PauseIn,
@@ -260,6 +261,13 @@ def create_app(
         now = clock.now()
         return [QueueOut.of(q, now) for q in floor.queues()]
 
+    @app.get("/api/centre", response_model=CentreOut, tags=["queues"], responses=_AUTH)
+    async def centre(p: Who) -> CentreOut:
+        """The whole centre now: waiting, calls, seats by state, the centre-wide alarm, and
+        today's and this interval's counts (journeys counted once)."""
+        need(p, Right.READ_QUEUES)
+        return CentreOut.of(floor.centre_now(), clock.now())
+
     @app.get(
         "/api/queues/{name}",
         response_model=QueueOut,
@@ -488,7 +496,7 @@ def create_app(
                 m.kind in ("queue", "alarm")
                 or (m.kind in ("seat", "offer") and m.data.get("seat_id") == p.seat_id)
             )
-        return lambda m: m.kind in ("queue", "alarm")
+        return lambda m: m.kind in ("queue", "alarm", "centre")
 
     @app.get(
         "/api/events",
@@ -499,7 +507,7 @@ def create_app(
     async def events(
         p: Annotated[Principal, Depends(stream_principal)],
     ) -> AsyncIterator[ServerSentEvent]:
-        """Server-Sent Events: ``queue``, ``alarm`` for everyone; ``seat`` and ``offer`` (the
+        """Server-Sent Events: ``queue``, ``centre``, ``alarm`` for everyone; ``seat`` and ``offer`` (the
         screen pop) for the seat itself and supervisors; ``call`` and ``call_ended`` for
         supervisors. Starts with a ``hello`` event."""
         sub = hub.bus.subscribe(visible_to(p))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ivr.api.schemas import CallOut, QueueOut, SeatOut
+from ivr.api.schemas import CallOut, CentreOut, QueueOut, SeatOut
 from ivr.api.stream import EventBus, Message
 from ivr.clock import Clock
 from ivr.obs.floor import Floor
@@ -47,6 +47,9 @@ class Hub:
                     },
                 )
             )
+        if changes.queues:
+            centre = CentreOut.of(self.floor.centre_now(), now).model_dump(mode="json")
+            self.bus.publish(Message("centre", centre))
         for name in sorted(changes.queues):
             if self.floor.has_queue(name):
                 data = QueueOut.of(self.floor.queue(name), now).model_dump(mode="json")

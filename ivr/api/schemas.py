@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ivr.obs.floor import CallNow, Counts, Floor, QueueNow, SeatNow
+from ivr.obs.floor import CallNow, CentreNow, Counts, Floor, QueueNow, SeatNow
 from ivr.routing.config import MAX_LEVEL, MIN_LEVEL
 from ivr.routing.outputs import SeatState
 
@@ -65,6 +65,32 @@ class QueueOut(BaseModel):
             today=CountsOut.of(q.today),
             interval=CountsOut.of(q.interval),
             interval_start=q.interval_start,
+            now=now,
+        )
+
+
+class CentreOut(BaseModel):
+    waiting: int = Field(description="callers waiting in any queue (or being offered)")
+    calls_active: int
+    calls_in_menus: int
+    seats_by_state: dict[str, int]
+    alarm_level: int = Field(ge=0, le=2, description="the centre-wide peak alarm")
+    today: CountsOut = Field(description="journeys, each counted once whatever its legs")
+    interval: CountsOut
+    interval_start: float
+    now: float
+
+    @classmethod
+    def of(cls, c: CentreNow, now: float) -> CentreOut:
+        return cls(
+            waiting=c.waiting,
+            calls_active=c.calls_active,
+            calls_in_menus=c.calls_in_menus,
+            seats_by_state=dict(c.seats_by_state),
+            alarm_level=c.alarm_level,
+            today=CountsOut.of(c.today),
+            interval=CountsOut.of(c.interval),
+            interval_start=c.interval_start,
             now=now,
         )
 

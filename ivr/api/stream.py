@@ -16,7 +16,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    kind: str  # queue | seat | call | call_ended | offer | alarm | audit
+    kind: str  # queue | centre | seat | call | call_ended | offer | alarm
     data: dict[str, Any]
     seat_id: str | None = None  # an offer is for this seat's desktop
 

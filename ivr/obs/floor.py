@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from ivr.clock import Clock
 from ivr.engine.facts import CallStarted, JourneyEnded, NodeEntered
 from ivr.errors import RoutingError
-from ivr.measures import Measures, MeasuresConfig
+from ivr.measures import CENTRE, Measures, MeasuresConfig
 from ivr.measures.counters import Counters
 from ivr.routing.config import CentreConfig, Pool, QueueConfig, SeatConfig
 from ivr.routing.outputs import (
@@ -110,10 +110,12 @@ class Counts:
     connection_rate: float | None = None
 
     @classmethod
-    def of(cls, counters: Counters | None, config: MeasuresConfig) -> Counts:
+    def of(
+        cls, counters: Counters | None, config: MeasuresConfig, *, centre: bool = False
+    ) -> Counts:
         if counters is None:
             return cls()
-        k = counters.kpis(config)
+        k = counters.kpis(config, centre=centre)
         return cls(
             offered=k["offered"],
             answered=k["answered"],
@@ -134,6 +136,18 @@ class QueueNow:
     longest_wait_s: float
     oldest_queued_at: float | None
     seats_open: int
+    seats_by_state: Mapping[str, int]
+    alarm_level: int
+    today: Counts
+    interval: Counts
+    interval_start: float
+
+
+@dataclass(frozen=True, slots=True)
+class CentreNow:
+    waiting: int
+    calls_active: int
+    calls_in_menus: int
     seats_by_state: Mapping[str, int]
     alarm_level: int
     today: Counts
@@ -458,6 +472,24 @@ class Floor:
             alarm_level=self.alarms.get(name, 0),  # the centre-wide level is scope "*"
             today=today,
             interval=interval,
+            interval_start=self._interval_start,
+        )
+
+    def centre_now(self) -> CentreNow:
+        """The whole centre: journeys are counted once, whatever their legs (ivr.measures)."""
+        self.roll()
+        m, cfg = self.measures, self._measures_config
+        k = int((self._interval_start - m.origin) // cfg.interval_s)
+        today = m._centre  # see counts()
+        interval = m._intervals.get(k, {}).get(CENTRE)
+        return CentreNow(
+            waiting=sum(1 for c in self.calls.values() if c.queue is not None),
+            calls_active=len(self.calls),
+            calls_in_menus=self.calls_in_menus(),
+            seats_by_state={k: n for k, n in self.seats_by_state().items() if n},
+            alarm_level=self.alarms.get(CENTRE, 0),
+            today=Counts.of(today, cfg, centre=True),
+            interval=Counts.of(interval, cfg, centre=True),
             interval_start=self._interval_start,
         )
 

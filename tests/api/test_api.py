@@ -288,3 +288,14 @@ async def test_the_openapi_document_lists_every_endpoint_with_bearer_auth(plan: 
     } <= set(doc["paths"])
     pause = doc["paths"]["/api/seats/{seat_id}/pause"]["post"]
     assert {"401", "403", "404", "409", "422"} <= set(pause["responses"])
+
+
+async def test_the_centre_shows_everyone_waiting_and_its_own_alarm(plan: Floorplan) -> None:
+    plan.send(SeatLoggedIn(seat_id="1003"))
+    for i in range(4):
+        plan.send(CallEnqueued(call_id=f"c{i}", queue="billing" if i % 2 else "faults"))
+    centre = (await plan.client.get("/api/centre", headers=auth(WALLBOARD))).json()
+    assert centre["waiting"] == 4  # one of them rings 1003, the general seat
+    assert centre["alarm_level"] == 2  # 4 callers against 1 open seat: past 3.5 ×
+    assert centre["seats_by_state"] == {"logged_out": 2, "ringing": 1}
+    assert centre["today"]["offered"] == 4

@@ -88,7 +88,7 @@ async def test_a_wallboard_sees_queue_changes_but_no_customer_data(
             kinds.append(kind)
             if kind == "queue" and data["name"] == "billing" and data["alarm_level"] == 0:
                 break
-        assert set(kinds) <= {"queue", "alarm"}
+        assert set(kinds) <= {"queue", "centre", "alarm"}
 
 
 async def test_a_seat_desktop_gets_the_screen_pop_for_its_own_seat(

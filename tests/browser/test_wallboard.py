@@ -101,6 +101,10 @@ def _border(browser: Any, queue: str) -> str:
     )
 
 
+def _centre_alarm(browser: Any) -> str:
+    return str(browser.execute_script("return document.getElementById('centre').dataset.alarm"))
+
+
 def _live(browser: Any) -> bool:
     return bool(
         browser.execute_script("return document.getElementById('status').className") == "live"
@@ -110,6 +114,8 @@ def _live(browser: Any) -> bool:
 def test_the_wallboard_follows_a_call_and_turns_the_queue_red_at_an_alarm(
     browser: Any, served: Served
 ) -> None:
+    from selenium.webdriver.common.by import By
+
     served.send(SeatLoggedIn(seat_id="1001"))
     browser.get(f"{served.url}/wallboard?token={TOKEN}")
     _wait(browser, lambda: _live(browser), "the page connects to the stream")
@@ -135,6 +141,9 @@ def test_the_wallboard_follows_a_call_and_turns_the_queue_red_at_an_alarm(
     assert _card(browser, "billing").get_attribute("data-alarm") == "2"
     assert "ALARM 2" in _text(browser, "billing", "badge")
     assert _border(browser, "faults") != RED
+    # The centre as a whole is past its level 2 as well: the banner says so.
+    _wait(browser, lambda: _centre_alarm(browser) == "2", "the centre banner shows level 2")
+    assert "4 waiting" in browser.find_element(By.ID, "summary").text
 
     # The callers give up: the alarm clears and the queue is green again.
     served.send(*(CallEnded(call_id=c, by="caller") for c in ("c2", "c3", "c4", "c5")))
