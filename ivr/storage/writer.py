@@ -47,7 +47,7 @@ import structlog
 from sqlalchemy import Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ivr.errors import StorageError
 from ivr.storage import schema
@@ -93,13 +93,21 @@ def _plain(record: Record) -> dict[str, Any]:
     return {name: getattr(record, name) for name in _FIELDS[type(record)]}
 
 
+_encode = json.JSONEncoder(separators=(", ", ": ")).encode
+
+
+def _json_list(items: tuple[str, ...]) -> str:
+    return _encode(list(items)) if items else "[]"
+
+
 def to_row(uid: str, record: Record) -> dict[str, Any]:
     """The table row for a record."""
     match record:
         case CallRecord():
             row = _plain(record)
-            for name in ("path", "inputs", "transfers"):
-                row[name] = json.dumps(list(row[name]))
+            row["path"] = _json_list(record.path)
+            row["inputs"] = _json_list(record.inputs)
+            row["transfers"] = _json_list(record.transfers)
             return row
         case QueueLogRow():
             return {
@@ -176,6 +184,7 @@ class RecordWriter:
         self._stopping = False
         self._tg: asyncio.TaskGroup | None = None
         self._dialect = engine.dialect.name
+        self._sql: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
         # Keys: random per writer, increasing within it, so that index inserts append.
         self._uid_prefix = uuid.uuid4().hex[:16]
         self._seq = 0
@@ -322,15 +331,33 @@ class RecordWriter:
             )
         return stmt.on_conflict_do_nothing(index_elements=[_KEYS.get(table.name, "uid")])
 
+    def _compiled(self, table: Table, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        """The insert's SQL for this dialect and the order of its parameters (compiled once)."""
+        found = self._sql.get((table.name, keys))
+        if found is None:
+            compiled = self._insert(table).compile(
+                dialect=self._engine.dialect, column_keys=list(keys)
+            )
+            assert compiled.positiontup is not None  # qmark (SQLite), $n (asyncpg)
+            found = (str(compiled), tuple(compiled.positiontup))
+            self._sql[(table.name, keys)] = found
+        return found
+
+    async def _insert_rows(self, conn: AsyncConnection, items: list[Item]) -> None:
+        """One executemany per table, through the driver: the rows are plain values already."""
+        groups: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for uid, record in items:
+            row = to_row(uid, record)
+            groups.setdefault((_TABLES[type(record)], tuple(row)), []).append(row)
+        for (table, keys), rows in groups.items():
+            sql, order = self._compiled(table, keys)
+            await conn.exec_driver_sql(sql, [tuple(row[k] for k in order) for row in rows])
+
     async def _write(self, batch: list[Item]) -> None:
-        groups: dict[Table, list[dict[str, Any]]] = {}
-        for uid, record in batch:
-            groups.setdefault(_TABLES[type(record)], []).append(to_row(uid, record))
         try:
             async with asyncio.timeout(self._settings.write_timeout_s):
                 async with self._engine.begin() as conn:
-                    for table, rows in groups.items():
-                        await conn.execute(self._insert(table), rows)
+                    await self._insert_rows(conn, batch)
         except (IntegrityError, DataError):
             await self._write_one_by_one(batch)
 
@@ -341,7 +368,7 @@ class RecordWriter:
             try:
                 async with asyncio.timeout(self._settings.write_timeout_s):
                     async with self._engine.begin() as conn:
-                        await conn.execute(self._insert(table), [to_row(uid, record)])
+                        await self._insert_rows(conn, [(uid, record)])
             except (IntegrityError, DataError) as exc:
                 self.stats.rejected += 1
                 log.error(
