@@ -29,15 +29,16 @@ CollectDigits               STREAM FILE for all but the last prompt, then
 SayValue                    AGI SAY DIGITS / SAY NUMBER
 SetVariables                AGI SET VARIABLE
 StartHold / Announce        AGI SET MUSIC on; STREAM FILE + SAY NUMBER, music again
-OfferCall                   Setvar IVR_SEAT_ENDPOINT, IVR_RING_TIMEOUT and the
-                            screen pop (``__IVR_POP_*``, inherited by the
-                            seat's channel; never a secret), then Redirect
-                            into the seat context, which dials
+OfferCall                   Setvar IVR_OFFER (endpoint|ring s|seat|music) and
+                            __IVR_POP (the screen pop as JSON, inherited by
+                            the seat's channel; never a secret), then
+                            Redirect into the seat context, which dials
 CancelOffer                 Redirect back into AsyncAGI (stops the Dial)
 TransferOut                 Redirect into the outbound context
 Hangup                      Hangup (cause 17 for busy)
 LookupCustomer /            the customer service (storage), answered with
 VerifyPassword              CustomerFound / PasswordChecked
+PlaceCallback               not carried out live yet: CallbackFailed at once
 ==========================  ===============================================
 
 Why a Redirect and not ``EXEC Dial`` inside AGI: AsyncAGI runs one command at

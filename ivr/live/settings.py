@@ -14,7 +14,7 @@ class LiveSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     entry_context: str = "ivr-entry"  # AGI(agi:async): calls arrive here
-    seat_context: str = "ivr-seat"  # Dial(${IVR_SEAT_ENDPOINT},...), then back to AGI if unanswered
+    seat_context: str = "ivr-seat"  # dials the seat in IVR_OFFER; back to AGI if unanswered
     transfer_context: str = "ivr-transfer"  # a seat's blind transfer lands the caller here
     outbound_context: str = "ivr-outbound"  # TransferOut: Dial the outside number
     music_class: str = "default"
