@@ -55,7 +55,6 @@ looks at what is really up and tells the engine.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,6 +89,8 @@ from ivr.errors import AmiActionError, AmiConnectionError, AmiError, IvrError
 from ivr.live import agi
 from ivr.live.calls import JobKind, LiveCall, MediaJob
 from ivr.live.customers import CustomerService
+from ivr.live.media import announce_job, hold_job, job_for
+from ivr.live.screenpop import as_json, screen_pop, screen_pop_variables
 from ivr.live.settings import LiveSettings
 from ivr.routing.config import SeatConfig
 from ivr.routing.events import (
@@ -106,7 +107,6 @@ from ivr.secret import Secret
 
 log = structlog.get_logger("ivr.live")
 
-SENSITIVE = ("password", "passwd", "pin", "secret", "token")
 DIAL_FAILURES: dict[str, Literal["noanswer", "busy", "unreachable", "rejected"]] = {
     "NOANSWER": "noanswer",
     "BUSY": "busy",
@@ -291,81 +291,26 @@ class LiveDriver:
                 )
                 return
         match cmd:
-            case PlayPrompts():
-                escape = agi.ALL_KEYS if cmd.interruptible else ""
-                steps = deque(agi.stream_file(p, escape) for p in cmd.prompts)
-                self._job(
-                    call,
-                    MediaJob(
-                        kind=JobKind.PLAY,
-                        command_name="PlayPrompts",
-                        steps=steps,
-                        interruptible=cmd.interruptible,
-                    ),
-                    cmd.language,
-                )
-            case CollectDigits():
-                prompts = list(cmd.prompts) or ["silence/1"]
-                steps = deque(agi.stream_file(p, agi.ALL_KEYS) for p in prompts[:-1])
-                self._job(
-                    call,
-                    MediaJob(
-                        kind=JobKind.COLLECT,
-                        command_name="CollectDigits",
-                        steps=steps,
-                        final=prompts[-1],
-                        timeout_s=cmd.timeout_s,
-                        max_digits=cmd.max_digits,
-                        terminator=cmd.terminator,
-                        secret=cmd.secret,
-                    ),
-                    cmd.language,
-                )
-            case SayValue():
+            case (
+                PlayPrompts()
+                | CollectDigits()
+                | SayValue()
+                | RecordVoicemail()
+                | SetVariables()
+                | StartHold()
+            ):
                 try:
-                    line = agi.say(cmd.kind, cmd.value, agi.ALL_KEYS)
+                    job = job_for(cmd, call_id=call.call_id, settings=self._settings)
                 except ValueError as exc:
                     self._to_engine(
-                        ActionFailed(call_id=call.call_id, command="SayValue", reason=str(exc))
+                        ActionFailed(
+                            call_id=call.call_id, command=type(cmd).__name__, reason=str(exc)
+                        )
                     )
                     return
-                self._job(
-                    call,
-                    MediaJob(kind=JobKind.PLAY, command_name="SayValue", steps=deque([line])),
-                    cmd.language,
-                )
-            case RecordVoicemail():
-                steps = deque([agi.stream_file(cmd.prompt, "")] if cmd.prompt else [])
-                path = f"{self._settings.voicemail_dir}/{cmd.box}/{call.call_id}"
-                steps.append(agi.record_file(path, cmd.max_s))
-                self._job(
-                    call,
-                    MediaJob(
-                        kind=JobKind.PLAY,
-                        command_name="RecordVoicemail",
-                        steps=steps,
-                        interruptible=False,
-                    ),
-                    cmd.language,
-                )
-            case SetVariables():
-                lines = deque(
-                    agi.set_variable(k, v) for k, v in cmd.variables.items() if not _sensitive(k, v)
-                )
-                self._job(
-                    call, MediaJob(kind=JobKind.FIRE, command_name="SetVariables", steps=lines)
-                )
-            case StartHold():
-                call.hold_class = cmd.music_class or self._settings.music_class
-                self._job(
-                    call,
-                    MediaJob(
-                        kind=JobKind.FIRE,
-                        command_name="StartHold",
-                        steps=deque([agi.set_music(True, call.hold_class)]),
-                        on_hold=True,
-                    ),
-                )
+                if isinstance(cmd, StartHold):
+                    call.hold_class = cmd.music_class or self._settings.music_class
+                self._job(call, job, getattr(cmd, "language", None))
             case Announce():
                 self._announce(call, cmd)
             case OfferCall():
@@ -544,22 +489,8 @@ class LiveDriver:
     def _announce(self, call: LiveCall, cmd: Announce) -> None:
         if not call.in_agi or call.offer_seat is not None:
             return  # ringing a seat or talking: no announcement
-        there_are, waiting = self._settings.announce_position_prompts
-        hold_time, minutes = self._settings.announce_wait_prompts
-        steps = deque(
-            [
-                agi.stream_file(there_are, ""),
-                agi.say("number", str(max(1, cmd.position)), ""),
-                agi.stream_file(waiting, ""),
-                agi.stream_file(hold_time, ""),
-                agi.say("number", str(max(1, round(cmd.estimated_wait_s / 60))), ""),
-                agi.stream_file(minutes, ""),
-                agi.set_music(True, call.hold_class or self._settings.music_class),
-            ]
-        )
-        self._job(
-            call, MediaJob(kind=JobKind.FIRE, command_name="Announce", steps=steps, on_hold=True)
-        )
+        music = call.hold_class or self._settings.music_class
+        self._job(call, announce_job(cmd, music_class=music, settings=self._settings))
 
     # --- seats ----------------------------------------------------------------------
 
@@ -583,7 +514,7 @@ class LiveDriver:
         # desktop reads the screen pop as JSON from __IVR_POP (inherited by the seat's channel).
         variables: list[tuple[str, str]] = [
             ("IVR_OFFER", f"{cmd.endpoint}|{ring}|{cmd.seat_id}|{moh}"),
-            (f"__{self._settings.pop_prefix.rstrip('_')}", _json(pop)),
+            (f"__{self._settings.pop_prefix.rstrip('_')}", as_json(pop)),
         ]
         if self._settings.pop_each_variable:
             variables += [
@@ -746,14 +677,7 @@ class LiveDriver:
             and call.talking_seat is None
             and not any(j.command_name == "StartHold" for j in call.jobs)
         ):
-            call.jobs.appendleft(
-                MediaJob(
-                    kind=JobKind.FIRE,
-                    command_name="StartHold",
-                    steps=deque([agi.set_music(True, call.hold_class)]),
-                    on_hold=True,
-                )
-            )
+            call.jobs.appendleft(hold_job(call.hold_class))
         self._pump(call)
 
     def _arrive(self, uid: str, *, channel: str, linkedid: str, caller: str, dnis: str) -> None:
@@ -1014,32 +938,6 @@ class LiveDriver:
                     job.steps.appendleft(line)
         call.in_agi = in_agi
         self._pump(call)
-
-
-def screen_pop(context: Mapping[str, Any]) -> dict[str, Any]:
-    """What the seat's desktop is shown: the routing core's context, never a secret."""
-    return {str(k): v for k, v in context.items() if not _sensitive(k, v) and v is not None}
-
-
-def screen_pop_variables(context: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The screen pop as one channel variable per field: scalars as text, the rest as JSON."""
-    out: list[tuple[str, str]] = []
-    for key, value in screen_pop(context).items():
-        name = "".join(ch if ch.isalnum() else "_" for ch in key).upper()
-        text = str(value) if isinstance(value, str | int | float | bool) else _json(value)
-        out.append((name, text.replace("\r", " ").replace("\n", " ")))
-    return out
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def _sensitive(key: object, value: object) -> bool:
-    if isinstance(value, Secret):
-        return True
-    lowered = str(key).lower()
-    return any(word in lowered for word in SENSITIVE)
 
 
 def _is_fact(out: object) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.live.driver import screen_pop, screen_pop_variables
+from ivr.live.screenpop import screen_pop, screen_pop_variables
 from ivr.secret import Secret
 
 
