@@ -94,6 +94,7 @@ class Counters:
     action_errors: int = 0
     sessions: int = 0
     connection_losses: int = 0
+    listener_errors: int = 0
 
 
 class _SessionLost(Exception):
@@ -447,7 +448,12 @@ class AmiConnection:
                 self._uptime_seen = (uptime, now)
         elif value == "Shutdown":
             self._lost_reason = "asterisk shutdown"
-        self._on_event(message)
+        try:
+            self._on_event(message)
+        except Exception:
+            # A listener's bug must not end the session for every other call: log it, go on.
+            self.counters.listener_errors += 1
+            log.exception("ami_listener_failed", ami_event=value)
 
     def _answer(self, action_id: str, pending: _Pending, message: Message) -> None:
         if message.response == "Error":

@@ -231,3 +231,23 @@ def test_settings_come_from_the_environment_and_hide_the_secret() -> None:
     assert (s.host, s.port) == ("pbx.local", 5039)
     assert "topsecret" not in repr(s) and "topsecret" not in str(s.model_dump())
     assert s.secret.get_secret_value() == "topsecret"
+
+
+async def test_a_listener_that_raises_does_not_end_the_session(fake: FakeAsterisk) -> None:
+    seen: list[str] = []
+
+    def fragile(message: Message) -> None:
+        seen.append(message.event or "")
+        if message.event == "DeviceStateChange":
+            raise RuntimeError("a bug in the listener")
+
+    conn = AmiConnection(settings_for(fake), rng=random.Random(1), on_event=fragile)
+    task = asyncio.get_running_loop().create_task(conn.run())
+    _RUNNING.append((conn, task))
+    await until(lambda: conn.connected, "login")
+    with capture_logs() as logs:
+        fake.device_state("PJSIP/1001", "INUSE")
+        fake.place_call()
+        await until(lambda: "AsyncAGIStart" in seen, "the next event still arrives")
+    assert conn.connected and conn.counters.listener_errors == 1
+    assert any(e["event"] == "ami_listener_failed" for e in logs)
