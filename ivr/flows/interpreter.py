@@ -241,7 +241,9 @@ class FlowInterpreter:
         tier = _TIERS.get(str(run.vars.get("tier", "normal")), Tier.NORMAL)
         service = service if service is not None else queue
         out.append(
-            make_to_queue(run.call_id, queue, service, tier, priority, None, run.screen_pop())
+            make_to_queue(
+                run.call_id, queue, service, tier, priority, _owner(run), run.screen_pop()
+            )
         )
         run.finish()
 
@@ -267,6 +269,12 @@ class FlowInterpreter:
                 node = current.enter(self, run, out)
             except Exception as exc:  # a flow bug must not drop the caller
                 node = self.fail(run, current, _reason(exc), out)
+
+
+def _owner(run: FlowRun) -> str | None:
+    """The seat that owns the caller's open request, if a lookup found one (first contact)."""
+    owner = run.vars.get("owner_seat")
+    return str(owner) if owner else None
 
 
 def _builtins(run: FlowRun) -> dict[str, Any]:

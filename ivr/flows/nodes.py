@@ -392,6 +392,9 @@ class LookupN(CNode):
         if lang in run.flow.languages:
             v["language"] = lang
             run.language = lang
+        owner = c.get("owner_seat")
+        if owner:  # the seat that owns an open request of this customer (first contact)
+            v["owner_seat"] = str(owner)
         for f in self.fields:
             value = c.get(f, "")
             v[f] = "" if value is None else value

@@ -20,6 +20,8 @@ from typing import IO
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ivr.clock import Clock
+from ivr.engine.commands import LookupCustomer
+from ivr.engine.events import CustomerFound
 from ivr.storage.backoffice import BackOffice
 from ivr.storage.customers import CustomerStore
 from ivr.storage.database import open_engine
@@ -42,6 +44,21 @@ class Storage:
     @classmethod
     async def open(cls, settings: StorageSettings, *, clock: Clock) -> Storage:
         return cls(await open_engine(settings, clock=clock), settings=settings, clock=clock)
+
+    async def answer_lookup(self, command: LookupCustomer) -> CustomerFound:
+        """The customer, with ``owner_seat`` when a seat owns an open request of theirs.
+
+        First-contact responsibility (REQUIREMENTS §3): the flow's ``queue`` node
+        hands that seat to the routing core, which offers it the call first.
+        """
+        found = await self.customers.answer_lookup(command)
+        customer = found.customer
+        if customer is None or not customer.get("account"):
+            return found
+        owner = await self.tickets.owner_for(str(customer["account"]))
+        if owner is None:
+            return found
+        return CustomerFound(call_id=found.call_id, customer={**customer, "owner_seat": owner})
 
     def writer(self, *, spill_path: Path | None = None) -> RecordWriter:
         """A record writer; a second one at once needs its own ``spill_path``."""

@@ -165,3 +165,19 @@ async def test_an_import_that_fails_half_way_writes_nothing(
     async with storage.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM customers"))).scalar_one() == 0
         assert (await conn.execute(text("SELECT count(*) FROM customer_numbers"))).scalar_one() == 0
+
+
+async def test_a_caller_with_an_open_request_is_found_with_the_seat_that_owns_it(
+    li_wei: Storage,
+) -> None:
+    from ivr.storage.tickets import TicketTier
+
+    await li_wei.tickets.open(
+        owner_seat="agent14", tier=TicketTier.YELLOW, subject="a", account="A100"
+    )
+    found = await li_wei.answer_lookup(
+        LookupCustomer(call_id="c1", by="caller", value="03018904282")
+    )
+    assert found.customer is not None and found.customer["owner_seat"] == "agent14"
+    other = await li_wei.answer_lookup(LookupCustomer(call_id="c2", by="account", value="A101"))
+    assert other.customer is not None and "owner_seat" not in other.customer
