@@ -74,7 +74,7 @@ def test_capture_replayed_at_random_splits_loses_no_message(scenario: str) -> No
         assert feed(AmiCodec(), data, cuts) == expected
 
 
-@pytest.mark.parametrize("scenario", ["login_failed", "restart", "caller_hangup_in_menu"])
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_capture_replayed_byte_by_byte_loses_no_message(scenario: str) -> None:
     data = (CAPTURES / f"{scenario}.ami").read_bytes()
     codec = AmiCodec()
@@ -83,17 +83,6 @@ def test_capture_replayed_byte_by_byte_loses_no_message(scenario: str) -> None:
         codec.receive_data(data[i : i + 1])
         items.extend(codec.events())
     assert items == expected_items(scenario)
-
-
-def test_largest_capture_byte_by_byte_loses_no_message() -> None:
-    data = (CAPTURES / "concurrent_20.ami").read_bytes()
-    codec = AmiCodec()
-    count = 0
-    for i in range(len(data)):
-        codec.receive_data(data[i : i + 1])
-        for _ in codec.events():
-            count += 1
-    assert count == len(expected_items("concurrent_20"))
 
 
 UTF8_EVENT = "Event: Newchannel\r\nCallerIDName: 张三 Ünal\r\nUniqueid: 17.1\r\n\r\n".encode()
