@@ -189,6 +189,7 @@ class Floor:
         self.seats: dict[str, SeatNow] = {}
         self.alarms: dict[str, int] = {}
         self._measures_config = measures or MeasuresConfig()
+        self._counts_memo: dict[tuple[int | bool, ...], Counts] = {}
         self._day_start = self._start_of_day(clock.now())
         self._interval_start = self._start_of_interval(clock.now())
         self.centre = centre
@@ -225,6 +226,7 @@ class Floor:
                 self.seats[s.id] = SeatNow(s.id, s.name, SeatState.LOGGED_OUT, now)
         for sid in [sid for sid in self.seats if sid not in self._seat_config]:
             del self.seats[sid]
+        self._eligibility()
 
     def set_seat_skills(
         self, seat_id: str, skills: Mapping[str, int], general: bool, level: int
@@ -236,6 +238,18 @@ class Floor:
         self._seat_config[seat_id] = old.model_copy(
             update={"skills": dict(skills), "general": general, "level": level}
         )
+        self._eligibility()
+
+    def _eligibility(self) -> None:
+        """Which seats may take each queue's calls, and the reverse, from the configuration."""
+        self._seats_for = {
+            name: [sid for sid, cfg in self._seat_config.items() if self._may_serve(cfg, q)]
+            for name, q in self._queues.items()
+        }
+        self._queues_for: dict[str, set[str]] = {sid: set() for sid in self._seat_config}
+        for name, sids in self._seats_for.items():
+            for sid in sids:
+                self._queues_for[sid].add(name)
 
     # --- time ------------------------------------------------------------------
 
@@ -300,7 +314,32 @@ class Floor:
         # every interval, too much for each wallboard update. Asked of its developer.
         today = m._queues.get(queue)
         interval = m._intervals.get(k, {}).get(queue)
-        return Counts.of(today, cfg), Counts.of(interval, cfg)
+        return self._counts_of(today), self._counts_of(interval)
+
+    def _counts_of(self, counters: Counters | None, *, centre: bool = False) -> Counts:
+        """Counts.of, kept until a count it depends on moves: kpis() also computes wait
+        percentiles, and a wallboard asks far more often than the counts change."""
+        if counters is None:
+            return Counts()
+        key = (
+            counters.calls,
+            counters.offered,
+            counters.answered,
+            counters.answered_within_limit,
+            counters.abandoned,
+            counters.short_abandoned,
+            counters.diverted,
+            counters.callbacks,
+            centre,
+        )
+        found = self._counts_memo.get(key)
+        if found is None:
+            if len(self._counts_memo) > 10_000:
+                self._counts_memo.clear()
+            found = self._counts_memo[key] = Counts.of(
+                counters, self._measures_config, centre=centre
+            )
+        return found
 
     def _leave_queue(self, call: CallNow, changes: Changes) -> None:
         if call.queue:
@@ -410,16 +449,10 @@ class Floor:
         return False
 
     def seats_for(self, queue: str) -> list[str]:
-        q = self._queues.get(queue)
-        if q is None:
-            return []
-        return [sid for sid, cfg in self._seat_config.items() if self._may_serve(cfg, q)]
+        return self._seats_for.get(queue, [])
 
     def _queues_of(self, seat_id: str) -> set[str]:
-        cfg = self._seat_config.get(seat_id)
-        if cfg is None:
-            return set()
-        return {name for name, q in self._queues.items() if self._may_serve(cfg, q)}
+        return self._queues_for.get(seat_id, set())
 
     # --- reading --------------------------------------------------------------------
 
@@ -488,8 +521,8 @@ class Floor:
             calls_in_menus=self.calls_in_menus(),
             seats_by_state={k: n for k, n in self.seats_by_state().items() if n},
             alarm_level=self.alarms.get(CENTRE, 0),
-            today=Counts.of(today, cfg, centre=True),
-            interval=Counts.of(interval, cfg, centre=True),
+            today=self._counts_of(today, centre=True),
+            interval=self._counts_of(interval, centre=True),
             interval_start=self._interval_start,
         )
 
