@@ -27,6 +27,7 @@ from ivr.routing.config import SeatConfig
 from ivr.routing.events import (
     CallEnded,
     SeatAnswered,
+    SeatDeviceBusy,
     SeatDidNotAnswer,
     TransferRequested,
 )
@@ -180,3 +181,27 @@ def test_seat_answer_and_blind_transfer_become_seat_answered_then_transfer_reque
     # What the driver sent to reach the seat: the offer and the screen pop, then the Redirect.
     assert [a for a, _ in wire.actions] == ["Setvar", "Setvar", "Redirect"]
     assert wire.actions[0][1]["Value"] == "Local/agent1@agents|17|agent1|default"
+
+
+def test_extension_status_of_a_seat_on_a_private_call_marks_it_busy_then_free() -> None:
+    told, wire = Told(), Wire()
+    driver = LiveDriver(
+        told,
+        seats=[SeatConfig(id="1001", endpoint="PJSIP/1001")],
+        queues=["billing"],
+        clock=ManualClock(),
+    )
+    driver.attach(wire)
+    for status in ("1", "1", "0"):  # in use, still in use (no repeat), idle
+        driver.on_event(
+            Message(
+                [
+                    ("Event", "ExtensionStatus"),
+                    ("Exten", "1001"),
+                    ("Context", "hints"),
+                    ("Status", status),
+                ]
+            )
+        )
+    busy = [(e.seat_id, e.busy) for e in told.events if isinstance(e, SeatDeviceBusy)]
+    assert busy == [("1001", True), ("1001", False)]

@@ -232,3 +232,13 @@ async def test_transfer_to_an_unknown_code_goes_to_the_general_queue_not_to_sile
     await until(lambda: "Transferred" in live.fact_names(call.uniqueid), "transferred")
     (moved,) = [f for f in live.facts(call.uniqueid) if isinstance(f, Transferred)]
     assert moved.to_queue == "general"
+
+
+async def test_caller_hanging_up_while_talking_completes_the_call_by_the_caller(live: Live) -> None:
+    login(live, "s1")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Answered" in live.fact_names(call.uniqueid), "talking")
+    live.fake.caller_hangs_up(call)
+    await until(lambda: live.ended(call.uniqueid), "ended")
+    assert [f.by for f in live.facts(call.uniqueid) if isinstance(f, Completed)] == ["caller"]
+    assert not live.fake.channels  # the seat's leg went with it
