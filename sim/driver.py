@@ -157,13 +157,17 @@ class _Caller:
         "queue",
         "ring_act",
         "ringing",
+        "rng",
         "transfers",
         "waiting_since",
     )
 
-    def __init__(self, call_id: str, number: str) -> None:
+    def __init__(self, call_id: str, number: str, rng: random.Random) -> None:
         self.call_id = call_id
         self.number = number
+        # every draw about this caller comes from its own stream, so that two
+        # configurations run on the same seed see the same callers behave the same
+        self.rng = rng
         self.customer_tier = Tier.NORMAL
         self.node: NodeEntered | None = None  # the last node the flow entered
         self.digits: list[str] | None = None
@@ -220,6 +224,7 @@ class Driver:
         self._seat_states: dict[str, tuple[SeatState, str]] = {}
         self._arrivals = random.Random(f"arrivals-{seed}")
         self._rng = random.Random(f"callers-{seed}")
+        self._caller_seed = self._rng.getrandbits(64)
         self._calls = 0
         self.events = 0
         self._menu_keys = menu_keys
@@ -385,7 +390,11 @@ class Driver:
         self._next_arrival(stream)
         self._calls += 1
         n = self._calls
-        caller = _Caller(f"c{n}", f"0{30_000_000 + (n * 7919) % 60_000_000:08d}")
+        caller = _Caller(
+            f"c{n}",
+            f"0{30_000_000 + (n * 7919) % 60_000_000:08d}",
+            random.Random(self._caller_seed + n),
+        )
         self._begin(caller, stream.arrivals.dnis)
 
     def _next_trace(self) -> None:
@@ -396,7 +405,11 @@ class Driver:
     def _arrive_traced(self, call: TraceCall) -> None:
         self._next_trace()
         self._calls += 1
-        caller = _Caller(f"c{self._calls}", call.caller or f"t{self._calls}")
+        caller = _Caller(
+            f"c{self._calls}",
+            call.caller or f"t{self._calls}",
+            random.Random(self._caller_seed + self._calls),
+        )
         caller.digits = list(call.digits) if call.digits else None
         caller.handle_s = call.handle_s
         caller.patience_s = call.patience_s
@@ -404,7 +417,7 @@ class Driver:
         self._begin(caller, dnis)
 
     def _begin(self, caller: _Caller, dnis: str) -> None:
-        rng = self._rng
+        rng = caller.rng
         u = rng.random()
         caller.customer_tier = (
             Tier.VIP
@@ -459,7 +472,7 @@ class Driver:
         caller = self._callers.get(cmd.call_id)
         if caller is None:
             return
-        rng = self._rng
+        rng = caller.rng
         delay = self._prompt_length(cmd.prompts)
         choice = self._choose(caller, cmd, rng)
         if choice == "hangup":
@@ -503,16 +516,16 @@ class Driver:
         if caller is None:
             return
         customer: dict[str, Any] | None = None
-        if self._rng.random() < self._known:
+        if caller.rng.random() < self._known:
             customer = {
                 "account": f"A{caller.number[-8:]}",
                 "name": f"Customer {caller.number[-4:]}",
                 "tier": caller.customer_tier.value,
                 "segment": "residential",
                 # what self-service reads back (the bundled flows' balance, bill, order step)
-                "balance": f"{self._rng.randrange(0, 50000) / 100:.2f}",
-                "bill_amount": f"{self._rng.randrange(1000, 30000) / 100:.2f}",
-                "order_step": str(self._rng.randrange(1, 6)),
+                "balance": f"{caller.rng.randrange(0, 50000) / 100:.2f}",
+                "bill_amount": f"{caller.rng.randrange(1000, 30000) / 100:.2f}",
+                "order_step": str(caller.rng.randrange(1, 6)),
             }
         self._later(caller, 0.0, self._customer_found, (caller, customer))
 
@@ -524,7 +537,7 @@ class Driver:
         caller = self._callers.get(cmd.call_id)
         if caller is None:
             return
-        ok = self._rng.random() < self._password_ok
+        ok = caller.rng.random() < self._password_ok
         if not ok:
             caller.password_failures += 1
         self._later(caller, 0.0, self._password_checked, (caller, ok))
@@ -556,7 +569,7 @@ class Driver:
             caller.menu_act = None
         patience = caller.patience_s
         if patience is None:
-            patience = self._queue_patience(self._rng)
+            patience = self._queue_patience(caller.rng)
         if patience < math.inf:
             caller.patience_act = self._later(caller, patience, self._give_up)
 
@@ -567,7 +580,7 @@ class Driver:
         if (
             self._callback_accept
             and not caller.ringing  # only a waiting caller can be offered a callback
-            and self._rng.random() < self._callback_accept
+            and caller.rng.random() < self._callback_accept
         ):
             self._send(CallbackRequested(call_id=caller.call_id, number=caller.number))
         else:
@@ -593,7 +606,7 @@ class Driver:
         if caller is None:
             return
         caller.ringing = True
-        rng = self._rng
+        rng = caller.rng
         if self._no_answer and rng.random() < self._no_answer:
             return  # the seat lets it ring; the engine's ring time-out acts
         ring = self._ring(rng)
@@ -632,7 +645,7 @@ class Driver:
         self._talk(caller, fact.queue)
 
     def _talk(self, caller: _Caller, queue: str, callback: bool = False) -> None:
-        rng = self._rng
+        rng = caller.rng
         if caller.handle_s is not None:
             talk, caller.handle_s = caller.handle_s, None
         elif callback and self._callback_handle is not None:
@@ -658,11 +671,11 @@ class Driver:
     def _place_callback(self, cmd: PlaceCallback) -> None:
         caller = self._callers.get(cmd.call_id)
         if caller is None:  # the caller's line ended; the callback lives on in the engine
-            caller = _Caller(cmd.call_id, cmd.number)
+            caller = _Caller(cmd.call_id, cmd.number, random.Random(self._rng.getrandbits(64)))
             caller.answered = caller.callback_only = True
             caller.queue = self._callback_queue.pop(cmd.call_id, "")
             self._callers[cmd.call_id] = caller
-        rng = self._rng
+        rng = caller.rng
         reached = rng.random() < 0.85
         self._later(caller, self._ring(rng) + 3.0, self._callback_answer, (caller, reached, cmd))
 
