@@ -168,8 +168,11 @@ class AmiConnection:
         *,
         on_error: Callable[[AmiError], None] | None = None,
         timeout_s: float | None = None,
-    ) -> None:
+    ) -> str | None:
         """Send an action whose success needs no answer; a failure goes to ``on_error``. Never resent.
+
+        Returns its ActionID (events that answer later, such as OriginateResponse, carry it),
+        or ``None`` when not connected.
 
         The live driver's actions go this way: no future, no callback scheduled per answer,
         which is most of the messages on a busy link.
@@ -181,8 +184,8 @@ class AmiConnection:
                     action=action,
                 )
                 asyncio.get_running_loop().call_soon(on_error, exc)
-            return
-        self._write(action, headers, None, timeout_s, on_error)
+            return None
+        return self._write(action, headers, None, timeout_s, on_error)
 
     async def request(
         self, action: str, headers: Headers = (), *, timeout_s: float | None = None
@@ -360,7 +363,7 @@ class AmiConnection:
         future: asyncio.Future[ActionResult] | None,
         timeout_s: float | None,
         on_error: Callable[[AmiError], None] | None = None,
-    ) -> None:
+    ) -> str:
         assert self._writer is not None
         action_id = f"ivr-{self._session}-{next(self._ids)}"
         pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
@@ -374,6 +377,7 @@ class AmiConnection:
         self._out.append(data)
         if len(self._out) == 1:
             asyncio.get_running_loop().call_soon(self._flush)
+        return action_id
 
     def _flush(self) -> None:
         out, self._out = self._out, []

@@ -133,6 +133,7 @@ class FakeAsterisk:
         self.channels: dict[str, FakeChannel] = {}  # by channel name
         self.seats: dict[str, SeatScript] = {}
         self.default_seat = SeatScript()  # for an endpoint not in ``seats``
+        self.customers: dict[str, str] = {}  # number called back -> answer | noanswer | busy
         self.keep_actions = True  # the benchmark turns the action log off
         self.endless_prompts = False  # True: a prompt plays until a key, a redirect or a hang-up
         # Hooks for the benchmark: every event emitted (name, headers), every action received.
@@ -287,6 +288,8 @@ class FakeAsterisk:
             if chan is not None:
                 chan.variables[msg.get("Variable") or ""] = msg.get("Value") or ""
             reply(Message="Variable Set")
+        elif name == "originate":
+            self._originate(msg, reply)
         elif name == "hangup":
             chan = self.channels.get(msg.get("Channel") or "")
             if chan is None:
@@ -405,6 +408,21 @@ class FakeAsterisk:
         return chan
 
     def press(self, chan: FakeChannel, keys: str) -> None:
+        """The caller presses keys: a command waiting for one takes them; on hold (idle in
+        AsyncAGI) they are only seen as DTMF events, as on a real channel."""
+        if chan.running is None and chan.in_agi and not chan.agi_queue:
+            for key in keys:
+                self._emit(
+                    "DTMFEnd",
+                    [
+                        *self._chan_headers(chan),
+                        ("Digit", key),
+                        ("DurationMs", "120"),
+                        ("Direction", "Received"),
+                    ],
+                    "dtmf,all",
+                )
+            return
         chan.keys.extend(keys)
         if chan.running is not None:
             command, cid = chan.running
@@ -516,6 +534,110 @@ class FakeAsterisk:
             self._hangup(chan, 16)
         else:
             self._agi_result(chan, cid, "510 Invalid or unknown command")
+
+    def _originate(self, msg: Message, reply: Callable[..., None]) -> None:
+        """A callback: ring the seat's endpoint; when it answers, it dials the customer."""
+        endpoint = msg.get("Channel") or ""
+        if not endpoint:
+            reply("Error", Message="Channel not specified")
+            return
+        reply(Message="Originate successfully queued")
+        n = next(self._ids)
+        uid = msg.get("ChannelId") or f"{int(self._booted_at)}.{n}"
+        script = self.seats.get(endpoint, self.default_seat)
+        aid = msg.get("ActionID") or ""
+
+        def outcome() -> None:
+            if script.behaviour != "answer":
+                self._emit(
+                    "OriginateResponse",
+                    [
+                        ("ActionID", aid),
+                        ("Response", "Failure"),
+                        ("Channel", endpoint),
+                        ("Context", msg.get("Context") or ""),
+                        ("Exten", msg.get("Exten") or ""),
+                        ("Reason", "3"),
+                        ("Uniqueid", "<null>"),
+                    ],
+                )
+                return
+            seat = FakeChannel(
+                name=f"{endpoint}-{n:08x}",
+                uniqueid=uid,
+                linkedid=uid,
+                caller=endpoint,
+                context=msg.get("Context") or "",
+                exten=msg.get("Exten") or "",
+                role="seat",
+                app="Dial",
+                app_data="",
+                endpoint=endpoint,
+            )
+            self.channels[seat.name] = seat
+            self._emit("Newchannel", self._chan_headers(seat))
+            self._emit(
+                "OriginateResponse",
+                [
+                    ("ActionID", aid),
+                    ("Response", "Success"),
+                    ("Channel", seat.name),
+                    ("Context", seat.context),
+                    ("Exten", seat.exten),
+                    ("Reason", "4"),
+                    ("Uniqueid", uid),
+                ],
+            )
+            number = msg.get("Exten") or ""
+            customer = FakeChannel(
+                name=f"PJSIP/trunk-{next(self._ids):08x}",
+                uniqueid=f"{int(self._booted_at)}.{n}c",
+                linkedid=uid,
+                caller=number,
+                context="from-trunk",
+                exten=number,
+                app="AppDial",
+                app_data="(Outgoing Line)",
+                peer=seat.name,
+            )
+            seat.peer = customer.name
+            self.channels[customer.name] = customer
+            self._emit(
+                "DialBegin", [*self._chan_headers(seat), *self._chan_headers(customer, "Dest")]
+            )
+            answers = self.customers.get(number, "answer")
+            status = {"answer": "ANSWER", "noanswer": "NOANSWER", "busy": "BUSY"}.get(
+                answers, "CHANUNAVAIL"
+            )
+            self._emit(
+                "DialEnd",
+                [
+                    *self._chan_headers(seat),
+                    *self._chan_headers(customer, "Dest"),
+                    ("DialStatus", status),
+                ],
+            )
+            if status != "ANSWER":
+                self._remove(customer, 17 if status == "BUSY" else 16)
+                seat.peer = None
+                self._remove(seat, 16)
+                return
+            bridge = f"bridge-{uid}"
+            for i, leg in enumerate((customer, seat), start=1):
+                leg.bridge = bridge
+                self._emit(
+                    "BridgeEnter",
+                    [
+                        ("BridgeUniqueid", bridge),
+                        ("BridgeNumChannels", str(i)),
+                        *self._chan_headers(leg),
+                    ],
+                )
+
+        if script.ring_s > 0:
+            self.later(script.ring_s, outcome)
+        else:
+            asyncio.get_running_loop().call_soon(outcome)
 
     def _redirect(self, chan: FakeChannel, context: str, exten: str) -> None:
         self._end_agi(chan)

@@ -52,7 +52,17 @@ class LiveCall:
     over: bool = False  # the journey ended (JourneyEnded): nothing more goes to the engine
     ended: bool = False  # CallEnded was sent
     hold_class: str | None = None  # waiting in a queue with this music class
-    offer_unsure: bool = False
-    language: str | None = (
-        None  # the channel's language as last set  # the Redirect for the offer went out when the link dropped
-    )
+    offer_unsure: bool = False  # the Redirect for the offer went out when the link dropped
+    language: str | None = None  # the channel's language as last set
+    caller: str = ""
+
+
+@dataclass(slots=True)
+class CallbackLeg:
+    """A callback being placed: the seat's phone first, then the customer (Originate)."""
+
+    call_id: str
+    seat_id: str
+    customer_uniqueid: str | None = None
+    connected: bool = False
+    action_id: str | None = None  # the Originate's: OriginateResponse carries it

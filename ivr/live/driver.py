@@ -38,7 +38,9 @@ TransferOut                 Redirect into the outbound context
 Hangup                      Hangup (cause 17 for busy)
 LookupCustomer /            the customer service (storage), answered with
 VerifyPassword              CustomerFound / PasswordChecked
-PlaceCallback               not carried out live yet: CallbackFailed at once
+PlaceCallback               Originate: the seat's phone, then the callback
+                            context dials the customer (DialEnd ANSWER:
+                            CallbackConnected; else CallbackFailed)
 ==========================  ===============================================
 
 Why a Redirect and not ``EXEC Dial`` inside AGI: AsyncAGI runs one command at
@@ -87,14 +89,16 @@ from ivr.engine.events import (
 from ivr.engine.facts import JourneyEnded
 from ivr.errors import AmiActionError, AmiConnectionError, AmiError, IvrError
 from ivr.live import agi
-from ivr.live.calls import JobKind, LiveCall, MediaJob
+from ivr.live.calls import CallbackLeg, JobKind, LiveCall, MediaJob
 from ivr.live.customers import CustomerService
 from ivr.live.media import announce_job, hold_job, job_for
 from ivr.live.screenpop import as_json, screen_pop, screen_pop_variables
 from ivr.live.settings import LiveSettings
 from ivr.routing.config import SeatConfig
 from ivr.routing.events import (
+    CallbackConnected,
     CallbackFailed,
+    CallbackRequested,
     CallEnded,
     SeatAnswered,
     SeatDeviceBusy,
@@ -137,7 +141,7 @@ class AmiSender(Protocol):
         *,
         on_error: Callable[[AmiError], None] | None = None,
         timeout_s: float | None = None,
-    ) -> None: ...
+    ) -> str | None: ...
 
 
 class EngineLike(Protocol):
@@ -179,6 +183,10 @@ class LiveDriver:
         self._general_queue = general_queue
         self._seat_ids = {s.id for s in seats}
         self._seat_by_device = {s.endpoint: s.id for s in seats if s.endpoint}
+        self._endpoints = {s.id: s.endpoint for s in seats if s.endpoint}
+        self._callbacks: dict[str, CallbackLeg] = {}  # the seat leg's uniqueid -> the callback
+        self._callbacks_by_customer: dict[str, str] = {}  # customer leg -> seat leg uniqueid
+        self._callback_ids = 0
         self._conn: AmiSender | None = None
         self.calls: dict[str, LiveCall] = {}
         self._by_seat_leg: dict[str, str] = {}  # seat leg uniqueid -> call id
@@ -267,12 +275,7 @@ class LiveDriver:
 
     def _command(self, cmd: object) -> None:
         if isinstance(cmd, PlaceCallback):
-            # Not carried out live yet (see the README): say so at once, so that the seat the
-            # core reserved for it is freed rather than held for a call that never comes.
-            log.warning("callback_not_placed_live", call_id=cmd.call_id, seat_id=cmd.seat_id)
-            self._to_engine(
-                CallbackFailed(call_id=cmd.call_id, reason="callbacks are not placed live yet")
-            )
+            self._place_callback(cmd)
             return
         call_id = getattr(cmd, "call_id", None)
         call = self.calls.get(call_id) if isinstance(call_id, str) else None
@@ -343,6 +346,58 @@ class LiveDriver:
                 log.warning(
                     "command_not_supported_live", command=type(cmd).__name__, call_id=call.call_id
                 )
+
+    # --- callbacks ------------------------------------------------------------------
+
+    def _place_callback(self, cmd: PlaceCallback) -> None:
+        """Ring the seat; when it answers, the callback context dials the customer."""
+        endpoint = self._endpoints.get(cmd.seat_id)
+        if endpoint is None or self._conn is None or not self._conn.connected:
+            why = "the seat has no endpoint" if endpoint is None else "no link to Asterisk"
+            self._to_engine(CallbackFailed(call_id=cmd.call_id, reason=why))
+            return
+        self._callback_ids += 1
+        leg_uid = f"{cmd.call_id}-cb{self._callback_ids}"
+        self._callbacks[leg_uid] = CallbackLeg(call_id=cmd.call_id, seat_id=cmd.seat_id)
+        self._engaged[cmd.seat_id] = cmd.call_id
+        self.stats.actions_sent += 1
+        self._callbacks[leg_uid].action_id = self._conn.send_nowait(
+            "Originate",
+            [
+                ("Channel", endpoint),
+                ("Context", self._settings.callback_context),
+                ("Exten", cmd.number),
+                ("Priority", 1),
+                ("Timeout", int(self._settings.callback_ring_s * 1000)),
+                ("CallerID", f"<{cmd.number}>"),
+                ("Async", "true"),
+                ("ChannelId", leg_uid),
+                ("Variable", f"IVR_CALL_ID={cmd.call_id}"),
+            ],
+            on_error=lambda exc: self._callback_over(leg_uid, failed=str(exc)),
+        )
+
+    def _callback_over(self, leg_uid: str, *, failed: str | None = None, by: str = "") -> None:
+        leg = self._callbacks.pop(leg_uid, None)
+        if leg is None:
+            return
+        if leg.customer_uniqueid is not None:
+            self._callbacks_by_customer.pop(leg.customer_uniqueid, None)
+        if self._engaged.get(leg.seat_id) == leg.call_id:
+            del self._engaged[leg.seat_id]
+        if failed is not None:
+            self._to_engine(CallbackFailed(call_id=leg.call_id, reason=failed))
+        else:
+            self._to_engine(CallEnded(call_id=leg.call_id, by="seat" if by == "seat" else "caller"))
+
+    def _on_originate_response(self, msg: Message) -> None:
+        if (msg.get("Response") or "") == "Success":
+            return
+        action_id = msg.get("ActionID")
+        for uid, leg in list(self._callbacks.items()):
+            if leg.action_id is not None and leg.action_id == action_id:
+                self._callback_over(uid, failed=f"seat did not answer (reason {msg.get('Reason')})")
+                return
 
     # --- customers ------------------------------------------------------------------
 
@@ -681,7 +736,10 @@ class LiveDriver:
         self._pump(call)
 
     def _arrive(self, uid: str, *, channel: str, linkedid: str, caller: str, dnis: str) -> None:
-        call = LiveCall(call_id=uid, channel=channel, linkedid=linkedid, dnis=dnis, in_agi=True)
+        caller = "" if caller in ("<unknown>", "unknown") else caller
+        call = LiveCall(
+            call_id=uid, channel=channel, linkedid=linkedid, dnis=dnis, in_agi=True, caller=caller
+        )
         self.calls[uid] = call
         self._to_engine(
             CallArrived(
@@ -702,6 +760,11 @@ class LiveDriver:
                 call.step = call.step_line = None
 
     def _on_dial_begin(self, msg: Message) -> None:
+        leg = self._callbacks.get(msg.get("Uniqueid") or "")
+        if leg is not None:
+            leg.customer_uniqueid = msg.get("DestUniqueid")
+            self._callbacks_by_customer[leg.customer_uniqueid or ""] = msg.get("Uniqueid") or ""
+            return
         call = self.calls.get(msg.get("Uniqueid") or "")
         if call is None or call.offer_seat is None:
             return
@@ -710,7 +773,17 @@ class LiveDriver:
         self._by_seat_leg[dest] = call.call_id
 
     def _on_dial_end(self, msg: Message) -> None:
-        call = self.calls.get(msg.get("Uniqueid") or "")
+        uid = msg.get("Uniqueid") or ""
+        leg = self._callbacks.get(uid)
+        if leg is not None:
+            status = (msg.get("DialStatus") or "").upper()
+            if status == "ANSWER":
+                leg.connected = True
+                self._to_engine(CallbackConnected(call_id=leg.call_id))
+            elif status != "CANCEL":
+                self._callback_over(uid, failed=f"customer {status.lower() or 'unreachable'}")
+            return
+        call = self.calls.get(uid)
         if call is None or call.offer_seat is None:
             return
         if msg.get("DestUniqueid") != call.seat_uniqueid:
@@ -736,6 +809,15 @@ class LiveDriver:
 
     def _on_hangup(self, msg: Message) -> None:
         uid = msg.get("Uniqueid") or ""
+        if uid in self._callbacks or uid in self._callbacks_by_customer:
+            seat_leg = uid in self._callbacks
+            leg_uid = uid if seat_leg else self._callbacks_by_customer[uid]
+            leg = self._callbacks[leg_uid]
+            if leg.connected:
+                self._callback_over(leg_uid, by="seat" if seat_leg else "caller")
+            else:
+                self._callback_over(leg_uid, failed="hung up before the customer answered")
+            return
         call = self.calls.pop(uid, None)
         if call is not None:
             self._drop_jobs(call, everything=True)
@@ -782,6 +864,25 @@ class LiveDriver:
             )
         )
 
+    def _on_dtmf(self, msg: Message) -> None:
+        key = self._settings.hold_callback_key
+        if key is None or msg.get("Digit") != key or (msg.get("Direction") or "") != "Received":
+            return
+        call = self.calls.get(msg.get("Uniqueid") or "")
+        if (
+            call is None
+            or call.hold_class is None
+            or call.offer_seat is not None
+            or call.talking_seat is not None
+            or call.over
+            or call.ended
+        ):
+            return
+        # The caller asks to be called back: the place in the queue stays, the line is ended.
+        self._to_engine(CallbackRequested(call_id=call.call_id, number=call.caller))
+        self._drop_jobs(call, everything=True)
+        self._action(call, "Hangup", {"Channel": call.channel, "Cause": 16}, quiet=True)
+
     def _on_device_state(self, msg: Message) -> None:
         seat = self._seat_by_device.get(msg.get("Device") or "")
         if seat is None:
@@ -827,6 +928,8 @@ class LiveDriver:
         "BlindTransfer": _on_blind_transfer,
         "DeviceStateChange": _on_device_state,
         "ExtensionStatus": _on_extension_status,
+        "DTMFEnd": _on_dtmf,
+        "OriginateResponse": _on_originate_response,
     }
 
     # --- the connection's life ------------------------------------------------------

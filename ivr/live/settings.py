@@ -17,6 +17,11 @@ class LiveSettings(BaseModel):
     seat_context: str = "ivr-seat"  # dials the seat in IVR_OFFER; back to AGI if unanswered
     transfer_context: str = "ivr-transfer"  # a seat's blind transfer lands the caller here
     outbound_context: str = "ivr-outbound"  # TransferOut: Dial the outside number
+    callback_context: str = (
+        "ivr-callback"  # a callback: the seat answers, then this dials the customer
+    )
+    hold_callback_key: str | None = None  # a waiting caller pressing it asks to be called back
+    callback_ring_s: float = Field(30.0, gt=0)  # how long the seat's phone rings for a callback
     music_class: str = "default"
     ring_grace_s: float = Field(
         2.0, ge=0

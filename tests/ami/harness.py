@@ -16,6 +16,7 @@ from ivr.clock import WallClock
 from ivr.flows.catalog import FlowCatalog
 from ivr.live.customers import InMemoryCustomers
 from ivr.live.service import LiveService
+from ivr.live.settings import LiveSettings
 from ivr.routing.config import CentreConfig
 from ivr.routing.outputs import Fact
 from ivr.routing.testing import centre
@@ -89,6 +90,7 @@ async def start_live(
     centre_config: CentreConfig | None = None,
     secret: str = SECRET,
     customers: InMemoryCustomers | None = None,
+    live_settings: LiveSettings | None = None,
 ) -> Live:
     config = centre_config or live_centre()
     clock = WallClock()
@@ -111,6 +113,7 @@ async def start_live(
             backoff_max_s=0.05,
         ),
         customers=customers or InMemoryCustomers(),
+        live=live_settings,
         sinks=[sink],
         clock=clock,
         seed=1,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from structlog.testing import capture_logs
-
 from ivr.ami.fake import FakeAsterisk
 from ivr.engine.facts import JourneyEnded, MenuInput, Outcome
+from ivr.live.settings import LiveSettings
 from ivr.routing.events import SeatLoggedIn
 from ivr.routing.outputs import Answered, Completed, Queued, RingNoAnswer, Transferred
 from ivr.storage.records import CallRecord
@@ -183,20 +182,53 @@ async def test_queued_fact_names_the_queue_of_the_menu_choice(live: Live) -> Non
     assert queued.queue == "billing"
 
 
-async def test_callback_due_live_frees_its_seat_rather_than_holding_it(live: Live) -> None:
-    from ivr.routing.events import CallbackRequested
+async def test_waiting_caller_presses_1_for_a_callback_and_a_seat_calls_back(
+    fake: FakeAsterisk,
+) -> None:
+    live = await start_live(fake, live_settings=LiveSettings(hold_callback_key="1"))
+    try:
+        await live.connected()
+        call = fake.place_call(caller="13900003333", keys="2")
+        await until(lambda: fake.channels[call.name].moh, "on hold")
+        fake.press(call, "1")  # heard as DTMF only: the channel idles in AsyncAGI
+        await until(lambda: call.name not in fake.channels, "the caller's line is ended")
+        assert not live.ended(call.uniqueid)  # the place in the queue is kept
+        login(live, "s1")
+        await until(lambda: len(fake.channels) == 2, "the seat calls the customer back")
+        customer = next(c for c in fake.channels.values() if c.role == "caller")
+        assert customer.exten == "13900003333"
+        assert live.service.driver.stats.engine_errors == 0
+        fake.seat_hangs_up(customer)
+        await until(lambda: live.ended(call.uniqueid), "the callback's talk ended")
+        names = live.fact_names(call.uniqueid)
+        assert subsequence(
+            ["Queued", "CallbackQueued", "Answered", "Completed", "JourneyEnded"], names
+        ), names
+    finally:
+        await stop_live(live)
+
+
+async def test_callback_the_seat_does_not_answer_is_closed_and_frees_the_seat(
+    fake: FakeAsterisk,
+) -> None:
+    from ivr.ami.fake import SeatScript
     from ivr.routing.outputs import SeatState
 
-    call = live.fake.place_call(keys="2")
-    await until(lambda: "Queued" in live.fact_names(call.uniqueid), "queued")
-    live.service.submit(CallbackRequested(call_id=call.uniqueid, number="13900002222"))
-    live.fake.caller_hangs_up(call)  # the caller leaves; the place in the queue stays
-    with capture_logs() as logs:
+    fake.seats["PJSIP/1001"] = SeatScript(behaviour="noanswer")
+    live = await start_live(fake, live_settings=LiveSettings(hold_callback_key="1"))
+    try:
+        await live.connected()
+        call = fake.place_call(keys="2")
+        await until(lambda: fake.channels[call.name].moh, "on hold")
+        fake.press(call, "1")
+        await until(lambda: call.name not in fake.channels, "the caller's line is ended")
         login(live, "s1")
         await until(lambda: live.ended(call.uniqueid), "the callback is closed")
-    assert [e["seat_id"] for e in logs if e["event"] == "callback_not_placed_live"] == ["s1"]
-    seat = live.service.engine.routing.seats["s1"]  # type: ignore[attr-defined]
-    assert seat.state is not SeatState.RINGING and seat.call is None
+        seat = live.service.engine.routing.seats["s1"]  # type: ignore[attr-defined]
+        assert seat.state is not SeatState.RINGING and seat.call is None
+        assert not live.service.driver._engaged
+    finally:
+        await stop_live(live)
 
 
 async def test_waiting_caller_hears_position_and_wait_and_a_seat_cuts_the_announcement_short(
