@@ -202,11 +202,7 @@ def run(
         from ivr.storage.recorder import Recorder
         from ivr.storage.records import QueueLogRow
 
-        used = centre or scenario.centre
-        recorder = Recorder(
-            clock=driver.clock,
-            queue_services={q.name: q.skill or q.name for q in used.queues},
-        )
+        recorder = Recorder.for_centre(centre or scenario.centre, clock=driver.clock)
         log_file = queue_log.open("w", encoding="utf-8")
 
         def record(item: object) -> None:
