@@ -91,14 +91,10 @@ class Supervision:
         """
         if engine is not None:
             routing: FloorSource = getattr(engine, "routing", engine)
-            journeys = getattr(engine, "journeys", None)
-
-            def context_of(call_id: str) -> Mapping[str, Any] | None:
-                journey = journeys.get(call_id) if isinstance(journeys, dict) else None
-                found = getattr(journey, "context", None)
-                return found if isinstance(found, Mapping) else None
-
-            self.floor.use_source(routing, context_of if journeys is not None else None)
+            context_of: Callable[[str], Mapping[str, Any] | None] | None = getattr(
+                engine, "call_context", None
+            )
+            self.floor.use_source(routing, context_of)
         if ami_counters is not None:
             self.metrics.watch_ami(ami_counters)
         if buffer_depth is not None:

@@ -195,6 +195,19 @@ class Engine:
     def journey(self, call_id: str) -> Journey | None:
         return self.journeys.get(call_id)
 
+    def call_context(self, call_id: str) -> dict[str, Any] | None:
+        """What a seat or a supervisor may see of a call now (never a secret).
+
+        In a menu, what the flow has collected so far; in a queue or after, the
+        context it was queued with. ``None`` for a call the engine does not hold.
+        """
+        journey = self.journeys.get(call_id)
+        if journey is None:
+            return None
+        if journey.phase is Phase.MENU and journey.run is not None:
+            return journey.run.screen_pop()
+        return dict(journey.context)
+
     # --- arrival and the flow --------------------------------------------------------
 
     def _arrived(self, ev: CallArrived, out: list[Output]) -> None:

@@ -272,3 +272,15 @@ def test_a_callback_that_keeps_the_callers_place_is_answered_as_if_the_caller_ha
     assert run.of_type(Answered)[-1].wait_s == pytest.approx(65)
     run.send(CallEnded(call_id="c1", by="seat"))
     assert run.ended("c1").outcome is Outcome.ANSWERED
+
+
+def test_the_context_a_supervisor_sees_follows_the_call_from_menu_to_queue(tmp_path: Path) -> None:
+    run = Run(tmp_path)
+    run.arrive("c1", caller="02033334444")
+    in_menu = run.engine.call_context("c1")
+    assert in_menu is not None and in_menu["flow"] == "main" and in_menu["caller"] == "02033334444"
+    run.press("c1", "1")
+    queued = run.engine.call_context("c1")
+    assert queued is not None and queued["flow"] == "main"
+    run.send(CallEnded(call_id="c1"))
+    assert run.engine.call_context("c1") is None
