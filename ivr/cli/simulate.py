@@ -165,13 +165,24 @@ def simulate(
     short_abandon_s: Annotated[
         float, typer.Option(help="Abandons shorter than this are short.")
     ] = 5.0,
+    short_abandons_count: Annotated[
+        bool, typer.Option(help="Count short abandons as abandons (else they leave the basis).")
+    ] = False,
+    callbacks_count: Annotated[
+        bool, typer.Option(help="Count callbacks as abandons (else they leave the basis).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Simulate a day of calls through the real engine and report the hotline's measures."""
     from sim import report as rp
 
     console = Console(width=None if Console().is_terminal else 120)
-    measures = MeasuresConfig(service_level_basis=sl_basis, short_abandon_s=short_abandon_s)
+    measures = MeasuresConfig(
+        service_level_basis=sl_basis,
+        short_abandon_s=short_abandon_s,
+        short_abandons_are_abandons=short_abandons_count,
+        callbacks_are_abandons=callbacks_count,
+    )
     try:
         if compare is not None:
             docs = []
