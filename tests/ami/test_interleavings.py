@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from ivr.ami.fake import FakeAsterisk, FakeChannel, SeatScript
 from ivr.engine.facts import CallStarted, JourneyEnded
-from ivr.routing.events import SeatLoggedIn, SeatLoggedOut
+from ivr.live.settings import LiveSettings
+from ivr.routing.events import SeatLoggedIn, SeatLoggedOut, SeatReady
 from ivr.routing.outputs import SeatState
 
 from .harness import SECRET, Live, start_live, stop_live, until
@@ -37,28 +38,54 @@ operations = st.lists(
 )
 
 
+def callback_leg(fake: FakeAsterisk, call_id: str) -> FakeChannel | None:
+    """The seat's leg of a callback placed for ``call_id`` (its uniqueid is ``<call>-cb<n>``)."""
+    return next(
+        (
+            c
+            for c in fake.channels.values()
+            if c.role == "seat" and c.uniqueid.startswith(f"{call_id}-cb")
+        ),
+        None,
+    )
+
+
 def consistent(fake: FakeAsterisk, live: Live) -> bool:
-    """The engine's picture agrees with the PBX's: every call it holds is up, every seat it has
-    ringing or talking has that call's leg, and every talking seat leg is known to it."""
+    """The engine's picture agrees with the PBX's: every call it holds is up (or waits for its
+    callback), every seat it has ringing or talking has that call's leg, and every talking seat
+    leg is known to it."""
     core = live.service.engine.routing  # type: ignore[attr-defined]
-    if any(fake.by_uniqueid(call_id) is None for call_id in core.calls):
-        return False
+    for call_id, call in core.calls.items():
+        if not call.callback_number and fake.by_uniqueid(call_id) is None:
+            return False
     for seat in core.seats.values():
-        if seat.state in (SeatState.RINGING, SeatState.ON_CALL):
-            chan = fake.by_uniqueid(seat.call.id) if seat.call is not None else None
-            leg = fake.seat_leg(chan) if chan is not None else None
-            if leg is None or leg.endpoint != SEATS[seat.id]:
+        if seat.state not in (SeatState.RINGING, SeatState.ON_CALL) or seat.call is None:
+            if seat.state in (SeatState.RINGING, SeatState.ON_CALL):
                 return False
-            if seat.state is SeatState.ON_CALL and not leg.bridge:
+            continue
+        if seat.call.callback_number:
+            leg = callback_leg(fake, seat.call.id)
+            if seat.state is SeatState.ON_CALL and (leg is None or not leg.bridge):
                 return False
+            continue
+        chan = fake.by_uniqueid(seat.call.id)
+        leg = fake.seat_leg(chan) if chan is not None else None
+        if leg is None or leg.endpoint != SEATS[seat.id]:
+            return False
+        if seat.state is SeatState.ON_CALL and not leg.bridge:
+            return False
     for leg in fake.channels.values():
         if leg.role == "seat" and leg.bridge:
             seat_id = next(k for k, v in SEATS.items() if v == leg.endpoint)
-            caller = fake.channels.get(leg.peer or "")
             held = core.seats[seat_id]
-            if caller is None or held.state is not SeatState.ON_CALL or held.call is None:
+            if held.state is not SeatState.ON_CALL or held.call is None:
                 return False
-            if held.call.id != caller.uniqueid:
+            if "-cb" in leg.uniqueid:
+                if held.call.id != leg.uniqueid.split("-cb")[0]:
+                    return False
+                continue
+            caller = fake.channels.get(leg.peer or "")
+            if caller is None or held.call.id != caller.uniqueid:
                 return False
     return True
 
@@ -67,7 +94,7 @@ async def scenario(ops: list[tuple[str, int, bool]], seat_behaviour: dict[str, s
     async with FakeAsterisk(secret=SECRET, time_scale=0.001) as fake:
         for endpoint, behaviour in seat_behaviour.items():
             fake.seats[endpoint] = SeatScript(behaviour=behaviour)  # type: ignore[arg-type]
-        live = await start_live(fake)
+        live = await start_live(fake, live_settings=LiveSettings(hold_callback_key="1"))
         try:
             await live.connected()
             calls: list[FakeChannel] = []
@@ -109,14 +136,22 @@ async def scenario(ops: list[tuple[str, int, bool]], seat_behaviour: dict[str, s
             await until(lambda: fake.logins == 1 + outages and fake.clients == 1, "reconnected")
             await until(lambda: driver.stats.resyncs == outages, "resynchronised")
             await asyncio.sleep(0.01)
-            for chan in list(fake.channels.values()):
-                if chan.role == "caller":
-                    fake.caller_hangs_up(chan)
-            await until(lambda: not live.service.driver.calls, "every call closed in the driver")
-            await until(
-                lambda: not live.service.engine.routing.calls,  # type: ignore[attr-defined]
-                "every call out of the routing core",
-            )
+            # Callbacks still owed are placed once seats are there: every seat comes in, and
+            # every line, caller's or seat's, is hung up until nothing is left.
+            for seat_id, endpoint in SEATS.items():
+                fake.device_state(endpoint, "NOT_INUSE")
+                live.service.submit(SeatLoggedIn(seat_id=seat_id))
+                live.service.submit(SeatReady(seat_id=seat_id))
+            core = live.service.engine.routing  # type: ignore[attr-defined]
+            for _ in range(200):
+                for chan in list(fake.channels.values()):
+                    if chan.name in fake.channels:
+                        fake.caller_hangs_up(chan)
+                await asyncio.sleep(0.01)
+                if not driver.calls and not core.calls and not fake.channels:
+                    break
+            await until(lambda: not driver.calls, "every call closed in the driver")
+            await until(lambda: not core.calls, "every call out of the routing core")
 
             started = Counter(f.call_id for f in live.facts() if isinstance(f, CallStarted))
             ended = Counter(f.call_id for f in live.facts() if isinstance(f, JourneyEnded))
