@@ -388,7 +388,10 @@ class LiveDriver:
         if failed is not None:
             self._to_engine(CallbackFailed(call_id=leg.call_id, reason=failed))
         else:
-            self._to_engine(CallEnded(call_id=leg.call_id, by="seat" if by == "seat" else "caller"))
+            ended_by: Literal["caller", "seat", "system"] = (
+                "seat" if by == "seat" else "system" if by == "system" else "caller"
+            )
+            self._to_engine(CallEnded(call_id=leg.call_id, by=ended_by))
 
     def _on_originate_response(self, msg: Message) -> None:
         if (msg.get("Response") or "") == "Success":
@@ -972,6 +975,14 @@ class LiveDriver:
                     self._to_engine(CallEnded(call_id=call.call_id, by="system"))
                 continue
             self._reconcile(call, chan, up)
+        for leg_uid, leg in list(self._callbacks.items()):
+            # A callback whose legs went while ivr was away (one not dialled yet is left alone).
+            if leg.customer_uniqueid is not None and leg_uid not in up:
+                log.warning("callback_vanished", call_id=leg.call_id, reason=reason)
+                if leg.connected:
+                    self._callback_over(leg_uid, by="system")
+                else:
+                    self._callback_over(leg_uid, failed=reason)
         for uid, chan in up.items():
             # A call that rang in while the link was down sits in AsyncAGI with nobody driving it.
             if (
