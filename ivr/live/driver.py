@@ -89,15 +89,14 @@ from ivr.engine.events import (
 from ivr.engine.facts import JourneyEnded
 from ivr.errors import AmiActionError, AmiConnectionError, AmiError, IvrError
 from ivr.live import agi
-from ivr.live.calls import CallbackLeg, JobKind, LiveCall, MediaJob
+from ivr.live.callbacks import Callbacks
+from ivr.live.calls import JobKind, LiveCall, MediaJob
 from ivr.live.customers import CustomerService
 from ivr.live.media import announce_job, hold_job, job_for
 from ivr.live.screenpop import as_json, screen_pop, screen_pop_variables
 from ivr.live.settings import LiveSettings
 from ivr.routing.config import SeatConfig
 from ivr.routing.events import (
-    CallbackConnected,
-    CallbackFailed,
     CallbackRequested,
     CallEnded,
     SeatAnswered,
@@ -183,10 +182,7 @@ class LiveDriver:
         self._general_queue = general_queue
         self._seat_ids = {s.id for s in seats}
         self._seat_by_device = {s.endpoint: s.id for s in seats if s.endpoint}
-        self._endpoints = {s.id: s.endpoint for s in seats if s.endpoint}
-        self._callbacks: dict[str, CallbackLeg] = {}  # the seat leg's uniqueid -> the callback
-        self._callbacks_by_customer: dict[str, str] = {}  # customer leg -> seat leg uniqueid
-        self._callback_ids = 0
+        endpoints = {s.id: s.endpoint for s in seats if s.endpoint}
         self._conn: AmiSender | None = None
         self.calls: dict[str, LiveCall] = {}
         self._by_seat_leg: dict[str, str] = {}  # seat leg uniqueid -> call id
@@ -198,6 +194,12 @@ class LiveDriver:
         self._deferred: list[tuple[str, object]] = []  # commands met while disconnected
         self._resyncing = False
         self.stats = DriverStats()
+        self._callbacks = Callbacks(
+            settings=self._settings,
+            endpoints=endpoints,
+            engaged=self._engaged,
+            to_engine=self._to_engine,
+        )
         self.on_action: Callable[[str, Mapping[str, object]], None] | None = None  # bench hook
 
     # --- wiring ------------------------------------------------------------------
@@ -275,7 +277,10 @@ class LiveDriver:
 
     def _command(self, cmd: object) -> None:
         if isinstance(cmd, PlaceCallback):
-            self._place_callback(cmd)
+            conn = self._conn
+            send = conn.send_nowait if conn is not None and conn.connected else None
+            self.stats.actions_sent += send is not None
+            self._callbacks.place(cmd, send)
             return
         call_id = getattr(cmd, "call_id", None)
         call = self.calls.get(call_id) if isinstance(call_id, str) else None
@@ -346,61 +351,6 @@ class LiveDriver:
                 log.warning(
                     "command_not_supported_live", command=type(cmd).__name__, call_id=call.call_id
                 )
-
-    # --- callbacks ------------------------------------------------------------------
-
-    def _place_callback(self, cmd: PlaceCallback) -> None:
-        """Ring the seat; when it answers, the callback context dials the customer."""
-        endpoint = self._endpoints.get(cmd.seat_id)
-        if endpoint is None or self._conn is None or not self._conn.connected:
-            why = "the seat has no endpoint" if endpoint is None else "no link to Asterisk"
-            self._to_engine(CallbackFailed(call_id=cmd.call_id, reason=why))
-            return
-        self._callback_ids += 1
-        leg_uid = f"{cmd.call_id}-cb{self._callback_ids}"
-        self._callbacks[leg_uid] = CallbackLeg(call_id=cmd.call_id, seat_id=cmd.seat_id)
-        self._engaged[cmd.seat_id] = cmd.call_id
-        self.stats.actions_sent += 1
-        self._callbacks[leg_uid].action_id = self._conn.send_nowait(
-            "Originate",
-            [
-                ("Channel", endpoint),
-                ("Context", self._settings.callback_context),
-                ("Exten", cmd.number),
-                ("Priority", 1),
-                ("Timeout", int(self._settings.callback_ring_s * 1000)),
-                ("CallerID", f"<{cmd.number}>"),
-                ("Async", "true"),
-                ("ChannelId", leg_uid),
-                ("Variable", f"IVR_CALL_ID={cmd.call_id}"),
-            ],
-            on_error=lambda exc: self._callback_over(leg_uid, failed=str(exc)),
-        )
-
-    def _callback_over(self, leg_uid: str, *, failed: str | None = None, by: str = "") -> None:
-        leg = self._callbacks.pop(leg_uid, None)
-        if leg is None:
-            return
-        if leg.customer_uniqueid is not None:
-            self._callbacks_by_customer.pop(leg.customer_uniqueid, None)
-        if self._engaged.get(leg.seat_id) == leg.call_id:
-            del self._engaged[leg.seat_id]
-        if failed is not None:
-            self._to_engine(CallbackFailed(call_id=leg.call_id, reason=failed))
-        else:
-            ended_by: Literal["caller", "seat", "system"] = (
-                "seat" if by == "seat" else "system" if by == "system" else "caller"
-            )
-            self._to_engine(CallEnded(call_id=leg.call_id, by=ended_by))
-
-    def _on_originate_response(self, msg: Message) -> None:
-        if (msg.get("Response") or "") == "Success":
-            return
-        action_id = msg.get("ActionID")
-        for uid, leg in list(self._callbacks.items()):
-            if leg.action_id is not None and leg.action_id == action_id:
-                self._callback_over(uid, failed=f"seat did not answer (reason {msg.get('Reason')})")
-                return
 
     # --- customers ------------------------------------------------------------------
 
@@ -763,10 +713,7 @@ class LiveDriver:
                 call.step = call.step_line = None
 
     def _on_dial_begin(self, msg: Message) -> None:
-        leg = self._callbacks.get(msg.get("Uniqueid") or "")
-        if leg is not None:
-            leg.customer_uniqueid = msg.get("DestUniqueid")
-            self._callbacks_by_customer[leg.customer_uniqueid or ""] = msg.get("Uniqueid") or ""
+        if self._callbacks.on_dial_begin(msg):
             return
         call = self.calls.get(msg.get("Uniqueid") or "")
         if call is None or call.offer_seat is None:
@@ -776,17 +723,9 @@ class LiveDriver:
         self._by_seat_leg[dest] = call.call_id
 
     def _on_dial_end(self, msg: Message) -> None:
-        uid = msg.get("Uniqueid") or ""
-        leg = self._callbacks.get(uid)
-        if leg is not None:
-            status = (msg.get("DialStatus") or "").upper()
-            if status == "ANSWER":
-                leg.connected = True
-                self._to_engine(CallbackConnected(call_id=leg.call_id))
-            elif status != "CANCEL":
-                self._callback_over(uid, failed=f"customer {status.lower() or 'unreachable'}")
+        if self._callbacks.on_dial_end(msg):
             return
-        call = self.calls.get(uid)
+        call = self.calls.get(msg.get("Uniqueid") or "")
         if call is None or call.offer_seat is None:
             return
         if msg.get("DestUniqueid") != call.seat_uniqueid:
@@ -812,14 +751,7 @@ class LiveDriver:
 
     def _on_hangup(self, msg: Message) -> None:
         uid = msg.get("Uniqueid") or ""
-        if uid in self._callbacks or uid in self._callbacks_by_customer:
-            seat_leg = uid in self._callbacks
-            leg_uid = uid if seat_leg else self._callbacks_by_customer[uid]
-            leg = self._callbacks[leg_uid]
-            if leg.connected:
-                self._callback_over(leg_uid, by="seat" if seat_leg else "caller")
-            else:
-                self._callback_over(leg_uid, failed="hung up before the customer answered")
+        if self._callbacks.on_hangup(uid):
             return
         call = self.calls.pop(uid, None)
         if call is not None:
@@ -932,7 +864,7 @@ class LiveDriver:
         "DeviceStateChange": _on_device_state,
         "ExtensionStatus": _on_extension_status,
         "DTMFEnd": _on_dtmf,
-        "OriginateResponse": _on_originate_response,
+        "OriginateResponse": lambda self, msg: self._callbacks.on_originate_response(msg),
     }
 
     # --- the connection's life ------------------------------------------------------
@@ -975,20 +907,14 @@ class LiveDriver:
                     self._to_engine(CallEnded(call_id=call.call_id, by="system"))
                 continue
             self._reconcile(call, chan, up)
-        for leg_uid, leg in list(self._callbacks.items()):
-            # A callback whose legs went while ivr was away (one not dialled yet is left alone).
-            if leg.customer_uniqueid is not None and leg_uid not in up:
-                log.warning("callback_vanished", call_id=leg.call_id, reason=reason)
-                if leg.connected:
-                    self._callback_over(leg_uid, by="system")
-                else:
-                    self._callback_over(leg_uid, failed=reason)
+        self._callbacks.vanished(up, reason)
         for uid, chan in up.items():
             # A call that rang in while the link was down sits in AsyncAGI with nobody driving it.
             if (
                 uid
                 and uid not in self.calls
                 and uid not in self._by_seat_leg
+                and not self._callbacks.owns(uid)
                 and (chan.get("Application") or "").upper() == "AGI"
                 and chan.get("Context") == self._settings.entry_context
             ):
