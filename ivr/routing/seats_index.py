@@ -56,10 +56,17 @@ class FreeSeats:
             entry = (float(seat.last_offer), 0.0, seq, seat, seat.free_epoch)
         else:
             entry = (seat.random_key, 0.0, seq, seat, seat.free_epoch)
-        heapq.heappush(self._by_level[level], entry)
+        by_level = self._by_level[level]
+        heapq.heappush(by_level, entry)
         heapq.heappush(self._all, entry)
-        if len(self._all) > self._compact_at:
+        # The usual choice pops only the heap of all levels, so the per-level heaps
+        # gather stale entries: compact when either has grown well past its live size.
+        if len(self._all) > self._compact_at or len(by_level) > self._compact_at:
             self._compact()
+
+    def size(self) -> int:
+        """Entries held, live or stale (for tests that memory does not grow with calls)."""
+        return len(self._all) + sum(len(h) for h in self._by_level)
 
     def _compact(self) -> None:
         """Drop stale entries when the heaps have grown well past their live size."""
