@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.engine.facts import JourneyEnded, MenuInput, NodeEntered, Outcome
+from ivr.measures.histogram import WaitHistogram
 from ivr.routing.outputs import Queued
+
+# A menu choice is a key or two; anything longer was typed data (an account, a date)
+# and is counted as "entered": it is customer data, and counting each value would
+# grow with the number of callers.
+_MENU_CHOICE_MAX = 2
+_OUTCOMES = frozenset({"timeout", "invalid"})
 
 
 @dataclass(slots=True)
@@ -35,7 +42,7 @@ class NodeStats:
 class PathStats:
     queue: str
     calls: int = 0
-    durations: list[float] = field(default_factory=list)
+    durations: WaitHistogram = field(default_factory=WaitHistogram)  # fixed bins: bounded memory
 
 
 @dataclass(slots=True)
@@ -45,14 +52,6 @@ class _Call:
     last_node: str = ""
     seen: set[tuple[str, str]] = field(default_factory=set)
     queued: bool = False
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[k]
 
 
 class PathAnalytics:
@@ -92,7 +91,9 @@ class PathAnalytics:
             elif choice == "invalid":
                 stats.invalid += 1
             if choice != "hangup":
-                stats.choices["entered" if fact.secret else choice] += 1
+                if fact.secret or (len(choice) > _MENU_CHOICE_MAX and choice not in _OUTCOMES):
+                    choice = "entered"
+                stats.choices[choice] += 1
         elif kind is Queued:
             call = self._calls.get(fact.call_id)
             if call is not None and not call.queued:
@@ -101,7 +102,7 @@ class PathAnalytics:
                 if path is None:
                     path = self.paths[fact.queue] = PathStats(fact.queue)
                 path.calls += 1
-                path.durations.append(fact.at - call.first_at)
+                path.durations.add(fact.at - call.first_at)
         elif kind is JourneyEnded:
             call = self._calls.pop(fact.call_id, None)
             if call is not None and fact.outcome is Outcome.MENU_HANGUP and call.last_node:
@@ -128,11 +129,9 @@ class PathAnalytics:
             {
                 "queue": p.queue,
                 "calls": p.calls,
-                "mean_path_s": round(sum(p.durations) / len(p.durations), 2)
-                if p.durations
-                else 0.0,
-                "median_path_s": round(_percentile(p.durations, 0.5), 2),
-                "p90_path_s": round(_percentile(p.durations, 0.9), 2),
+                "mean_path_s": round(p.durations.mean, 2),
+                "median_path_s": round(p.durations.percentile(50), 2),
+                "p90_path_s": round(p.durations.percentile(90), 2),
             }
             for p in sorted(self.paths.values(), key=lambda p: -p.calls)
         ]

@@ -75,3 +75,25 @@ def test_the_mermaid_drawing_has_every_node_and_labelled_digits() -> None:
     assert "n_main_menu -.->|exhausted| n_to_person" in text
     dot = to_dot(flow)
     assert dot.startswith('digraph "hotline"') and "n_main_menu -> n_enquiries_menu" in dot
+
+
+def test_the_menu_report_never_lists_what_callers_typed_only_that_they_entered_something() -> None:
+    from ivr.engine.facts import MenuInput, NodeEntered
+
+    facts = []
+    for i in range(50):
+        facts.append(NodeEntered(call_id=f"c{i}", flow="f", node="ask_account", at=float(i)))
+        facts.append(
+            MenuInput(
+                call_id=f"c{i}",
+                flow="f",
+                node="ask_account",
+                choice=f"8800{i:04d}",
+                secret=False,
+                at=i + 1.0,
+            )
+        )
+    report = menu_paths(facts)
+    [node] = report["nodes"]
+    assert node["choices"] == {"entered": 50}
+    assert "8800" not in to_markdown(report)
