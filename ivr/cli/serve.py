@@ -14,16 +14,26 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
 import typer
 
 from ivr.ami.settings import AmiSettings
+from ivr.clock import WallClock
 from ivr.config.settings import Settings
+from ivr.engine.commands import LookupCustomer, VerifyPassword
+from ivr.engine.events import CustomerFound, PasswordChecked
+from ivr.engine.facts import CallStarted
 from ivr.errors import AmiAuthenticationError, ConfigError, IvrError
-from ivr.live.customers import CustomerService, InMemoryCustomers
+from ivr.live.customers import CustomerService
 from ivr.live.settings import LiveSettings
+
+if TYPE_CHECKING:  # storage (SQLAlchemy) is imported when serving, not for every `ivr` command
+    from ivr.storage import Storage
+    from ivr.storage.recorder import Recorder
+    from ivr.storage.settings import StorageSettings
+    from ivr.storage.writer import RecordWriter
 
 log = structlog.get_logger("ivr.cli")
 
@@ -37,47 +47,45 @@ def _load(flows: Path, skills: Path) -> tuple[Any, Any]:
 
 
 class _RecordSink:
-    """Folds the engine's facts into records (storage's recorder) and logs each finished one.
+    """Folds the engine's facts into records (storage's recorder) and hands them to the writer.
 
     Live, a call's id is its Asterisk Uniqueid; the Linkedid comes from the driver.
+    Records go to the database, never to the log: they hold customers' numbers.
     """
 
-    def __init__(self, clock: Any) -> None:
-        from ivr.engine.facts import CallStarted
-        from ivr.storage.recorder import Recorder
-
-        self._started = CallStarted
-        self.recorder = Recorder(clock=clock)
+    def __init__(self, recorder: Recorder, writer: RecordWriter) -> None:
+        self.recorder = recorder
+        self.writer = writer
         self.driver: Any = None
 
     def __call__(self, outputs: Sequence[object]) -> None:
         for item in outputs:
-            if isinstance(item, self._started):
+            if isinstance(item, CallStarted):
                 live = self.driver.calls.get(item.call_id) if self.driver is not None else None
                 self.recorder.link(
                     item.call_id,
                     uniqueid=item.call_id,
                     linkedid=live.linkedid if live is not None else None,
                 )
-            for record in self.recorder.feed(item):
-                log.info("record", kind=type(record).__name__, record=_plain(record))
+            self.writer.submit_all(self.recorder.feed(item))
+
+    async def flush(self, now: float) -> None:
+        """Close the records of calls still open (the stop) and wait until all are stored."""
+        self.writer.submit_all(self.recorder.drain(now))
+        await self.writer.flush()
 
 
-def _plain(record: object) -> dict[str, Any]:
-    fields = getattr(record, "__dataclass_fields__", {})
-    return {name: getattr(record, name) for name in fields if not name.startswith("_")}
+class _StorageCustomers:
+    """Lookups and password checks from the database; a lookup carries the owner of an open request."""
 
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
 
-async def _customers(database_url: str | None, clock: Any) -> tuple[CustomerService, Any]:
-    if not database_url:
-        return InMemoryCustomers(), None
-    from ivr.storage.customers import CustomerStore
-    from ivr.storage.database import open_engine
-    from ivr.storage.settings import StorageSettings
+    async def answer_lookup(self, command: LookupCustomer) -> CustomerFound:
+        return await self._storage.answer_lookup(command)
 
-    settings = StorageSettings(database_url=database_url)
-    engine = await open_engine(settings, clock=clock)
-    return CustomerStore(engine, settings=settings, clock=clock), engine
+    async def answer_verify(self, command: VerifyPassword) -> PasswordChecked:
+        return await self._storage.customers.answer_verify(command)
 
 
 async def _serve(
@@ -87,22 +95,66 @@ async def _serve(
     ami: AmiSettings,
     live: LiveSettings,
     login_seats: bool,
-    database_url: str | None,
+    storage_settings: StorageSettings,
     seed: int | None,
     settings: Settings | None = None,
 ) -> None:
+    from ivr.storage import Storage
+    from ivr.storage.recorder import Recorder
+
+    clock = WallClock()
+    centre, catalog = _load(flows, skills)
+    # Records, customers and tickets: SQLite under the data directory unless a URL says otherwise.
+    storage = await Storage.open(storage_settings, clock=clock)
+    try:
+        async with storage.writer() as writer:
+            records = _RecordSink(Recorder.for_centre(centre, clock=clock), writer)
+            await _run_service(
+                centre=centre,
+                catalog=catalog,
+                flows=flows,
+                ami=ami,
+                live=live,
+                login_seats=login_seats,
+                seed=seed,
+                settings=settings,
+                clock=clock,
+                customers=_StorageCustomers(storage),
+                records=records,
+            )
+    except BaseExceptionGroup as group:
+        # A refused login ends the service: say so plainly, not as an exception group.
+        first: BaseException = group
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        if isinstance(first, IvrError):
+            raise first from None
+        raise
+    finally:
+        await storage.close()
+
+
+async def _run_service(
+    *,
+    centre: Any,
+    catalog: Any,
+    flows: Path,
+    ami: AmiSettings,
+    live: LiveSettings,
+    login_seats: bool,
+    seed: int | None,
+    settings: Settings | None,
+    clock: Any,
+    customers: CustomerService,
+    records: _RecordSink,
+) -> None:
     from ivr.api.control import DriverControl, flow_reloader
     from ivr.api.runtime import Supervision
-    from ivr.clock import WallClock
     from ivr.config.settings import settings_from_environment
     from ivr.live.service import LiveService, journey_engine
     from ivr.shutdown import GracefulShutdown
 
-    clock = WallClock()
-    centre, catalog = _load(flows, skills)
-    customers, db = await _customers(database_url, clock)
     # The supervisor's side (issue 7): API, wallboard, /metrics, audit, the clean stop.
-    records = _RecordSink(clock)
     sup = Supervision(settings or settings_from_environment(), centre, clock=clock)
     service = LiveService(
         centre=centre,
@@ -119,11 +171,18 @@ async def _serve(
     sup.watch(
         engine=service.engine,
         ami_counters=lambda: service.connection.counters,
+        buffer_depth=lambda: records.writer.stats.buffered,
     )
     await sup.start_http(
         DriverControl(service.driver, reload=flow_reloader(catalog, flows, centre))
     )
-    shutdown = GracefulShutdown(sup.shutdown_plan(close_ami=service.stop))
+
+    async def flush_records() -> None:
+        await records.flush(clock.now())
+
+    shutdown = GracefulShutdown(
+        sup.shutdown_plan(close_ami=service.stop, flush_records=flush_records)
+    )
     shutdown.install()
     seats = [s.id for s in centre.seats if s.endpoint] if login_seats else []
     log.info("serve_starting", ami=f"{ami.username}@{ami.host}:{ami.port}", seats=len(seats))
@@ -139,19 +198,9 @@ async def _serve(
             await runner
             if not shutdown.requested.is_set():
                 stopper.cancel()  # the service ended on its own (a refused login)
-    except BaseExceptionGroup as group:
-        # A refused login ends the service: say so plainly, not as an exception group.
-        first: BaseException = group
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        if isinstance(first, IvrError):
-            raise first from None
-        raise
     finally:
         shutdown.uninstall()
         await sup.stop_http()
-        if db is not None:
-            await db.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -174,7 +223,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
         database_url: Annotated[
             str | None,
-            typer.Option(envvar="IVR_DATABASE_URL", help="customers from this database; else none"),
+            typer.Option(
+                envvar="IVR_DATABASE_URL",
+                help="records, customers and tickets here; default SQLite under data/",
+            ),
         ] = None,
         seed: Annotated[
             int | None, typer.Option(help="seed for the engine's random choices")
@@ -196,11 +248,18 @@ def register(app: typer.Typer) -> None:
 
                 settings = load_settings(config)
                 configure_logging(level=settings.log.level, json=settings.log.json_lines)
-                database_url = database_url or settings.database.database_url
+                storage_settings = settings.database
                 flows, skills = settings.flows, settings.skills
                 ami = AmiSettings.from_env(base=settings.ami.model_dump(), overrides=overrides)
             else:
+                from ivr.config.settings import settings_from_environment
+
+                storage_settings = settings_from_environment().database
                 ami = AmiSettings.from_env(overrides=overrides)
+            if database_url:
+                storage_settings = storage_settings.model_copy(
+                    update={"database_url": database_url}
+                )
             asyncio.run(
                 _serve(
                     flows=flows,
@@ -208,7 +267,7 @@ def register(app: typer.Typer) -> None:
                     ami=ami,
                     live=LiveSettings(),
                     login_seats=login_seats,
-                    database_url=database_url,
+                    storage_settings=storage_settings,
                     seed=seed,
                     settings=settings,
                 )

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 from ivr.ami.fake import FakeAsterisk
 
 
-async def test_serve_with_a_wrong_secret_exits_2_naming_the_user_never_the_secret() -> None:
+async def test_serve_with_a_wrong_secret_exits_2_naming_the_user_never_the_secret(
+    tmp_path: Path,
+) -> None:
     wrong = "wrong-secret-from-the-env"
     async with FakeAsterisk(secret="the-right-one") as fake:
         env = {
@@ -18,6 +21,7 @@ async def test_serve_with_a_wrong_secret_exits_2_naming_the_user_never_the_secre
             "IVR_AMI_PORT": str(fake.port),
             "IVR_AMI_SECRET": wrong,
             "IVR_HTTP__PORT": "0",
+            "IVR_DATABASE__DATA_DIR": str(tmp_path / "data"),
         }
         proc = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +23,8 @@ TOKEN = "supervisor-token-for-the-serve-test"
 
 
 class Serve:
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, database: Path) -> None:
+        self.database = database
         self.proc = proc
         self.lines: list[dict[str, Any]] = []
 
@@ -76,6 +78,7 @@ async def serve(fake: FakeAsterisk, tmp_path: Path) -> AsyncIterator[Serve]:
                 "tokens": [{"name": "boss", "role": "supervisor", "token": TOKEN}],
                 "audit_log": str(tmp_path / "audit.jsonl"),
                 "shutdown": {"drain_s": 60, "flush_s": 5},
+                "database": {"data_dir": str(tmp_path / "data")},
             }
         )
     )
@@ -91,7 +94,7 @@ async def serve(fake: FakeAsterisk, tmp_path: Path) -> AsyncIterator[Serve]:
         stdout=asyncio.subprocess.DEVNULL,
     )
     try:
-        yield Serve(proc)
+        yield Serve(proc, tmp_path / "data" / "ivr.sqlite")
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -133,6 +136,11 @@ async def test_sigterm_refuses_new_calls_lets_the_menu_reach_the_queue_then_stop
     hangups = [a for a in fake.actions if a.get("Action") == "Hangup"]
     assert [a.get("Channel") for a in hangups] == [late.name]  # busy for the late caller only
     assert fake.actions[-1].get("Action") == "Logoff"  # the AMI session was closed last
+    # The finished call's record was flushed to the embedded SQLite file before the exit. (The
+    # first caller still talks to its seat on the PBX: its journey has not ended, so no record.)
+    with sqlite3.connect(serve.database) as db:
+        rows = dict(db.execute("SELECT call_id, outcome FROM call_records").fetchall())
+    assert set(rows) == {late.uniqueid}, rows
 
 
 async def test_a_second_signal_stops_serve_at_once(fake: FakeAsterisk, serve: Serve) -> None:
