@@ -265,7 +265,7 @@ def register(app: typer.Typer) -> None:
                     flows=flows,
                     skills=skills,
                     ami=ami,
-                    live=LiveSettings(),
+                    live=settings.live if settings is not None else LiveSettings(),
                     login_seats=login_seats,
                     storage_settings=storage_settings,
                     seed=seed,
