@@ -88,7 +88,9 @@ class Journey:
         "context",
         "dnis",
         "language",
+        "owner_seat",
         "phase",
+        "priority",
         "queue",
         "run",
         "service",
@@ -107,6 +109,8 @@ class Journey:
         self.queue: str | None = None
         self.service: str | None = None
         self.tier = Tier.NORMAL
+        self.priority: int | None = None  # a priority the flow's queue node gave
+        self.owner_seat: str | None = None  # the seat that owns the caller's open request
         self.context: dict[str, Any] = {}
         # The stages still to play before the end (each but the last ends with a prompt).
         self.closing: tuple[Outcome, str, list[list[Output]]] | None = None
@@ -260,18 +264,25 @@ class Engine:
         journey.service = directive.service
         journey.tier = directive.tier
         journey.context = directive.context
+        journey.priority = directive.priority
+        journey.owner_seat = directive.owner_seat
         out.append(StartHold(call_id=journey.call_id, queue=directive.queue))
+        self._enqueue(journey, directive.queue, 0.0, out)
+
+    def _enqueue(self, journey: Journey, queue: str, waited_s: float, out: list[Output]) -> None:
+        """Ask the routing core for a seat, with all the journey knows (a queue exit keeps it all)."""
         self._route(
             CallEnqueued(
                 call_id=journey.call_id,
-                queue=directive.queue,
+                queue=queue,
                 caller=journey.caller,
                 dnis=journey.dnis,
-                service=directive.service,
-                tier=directive.tier,
-                priority=directive.priority,
-                context=directive.context,
-                owner_seat=directive.owner_seat,
+                service=journey.service,
+                tier=journey.tier,
+                priority=journey.priority,
+                context=journey.context,
+                owner_seat=journey.owner_seat,
+                waited_s=waited_s,
             ),
             out,
         )
@@ -323,19 +334,7 @@ class Engine:
         if action is ExitAction.QUEUE:
             assert exit_.target is not None
             journey.queue = exit_.target
-            self._route(
-                CallEnqueued(
-                    call_id=journey.call_id,
-                    queue=exit_.target,
-                    caller=journey.caller,
-                    dnis=journey.dnis,
-                    service=journey.service,
-                    tier=journey.tier,
-                    context=journey.context,
-                    waited_s=divert.waited_s,
-                ),
-                out,
-            )
+            self._enqueue(journey, exit_.target, divert.waited_s, out)
         elif action is ExitAction.FLOW:
             variables = dict(journey.context)
             variables["diverted_from"] = divert.queue

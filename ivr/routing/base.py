@@ -20,7 +20,7 @@ from ivr.errors import (
     UnknownSeatError,
 )
 from ivr.routing.alarms import next_level
-from ivr.routing.config import CentreConfig, Strategy
+from ivr.routing.config import AlarmConfig, CentreConfig, Strategy
 from ivr.routing.outputs import AlarmChanged, Output
 from ivr.routing.seats_index import FreeSeats, PoolKey
 from ivr.routing.state import Call, QueueState, Seat
@@ -57,45 +57,42 @@ class CoreBase:
 
     def _check_alarms(self, q: QueueState, out: list[Output]) -> None:
         """Re-evaluate the queue's and the centre's alarm after a count changed."""
-        config = q.config.alarm
-        # Quiet is the usual case: no alarm and well under level 1, nothing to compute.
-        if q.alarm_level or q.waiting >= config.level1 * q.open_seats:
-            level = next_level(config, q.alarm_level, q.waiting, q.open_seats)
-            if level != q.alarm_level:
-                out.append(
-                    AlarmChanged(
-                        scope=q.name,
-                        level=level,
-                        previous=q.alarm_level,
-                        waiting=q.waiting,
-                        open_seats=q.open_seats,
-                        at=self._clock.now(),
-                    )
-                )
-                q.alarm_level = level
+        q.alarm_level = self._alarm(
+            q.name, q.config.alarm, q.alarm_level, q.waiting, q.open_seats, out
+        )
         self._check_centre_only(out)
 
     def _check_centre_only(self, out: list[Output]) -> None:
-        if (
-            not self.centre_alarm
-            and self.centre_waiting < self.centre.alarm.level1 * self.centre_open
-        ):
-            return
-        level = next_level(
-            self.centre.alarm, self.centre_alarm, self.centre_waiting, self.centre_open
+        self.centre_alarm = self._alarm(
+            CENTRE, self.centre.alarm, self.centre_alarm, self.centre_waiting, self.centre_open, out
         )
-        if level != self.centre_alarm:
+
+    def _alarm(
+        self,
+        scope: str,
+        config: AlarmConfig,
+        current: int,
+        waiting: int,
+        open_seats: int,
+        out: list[Output],
+    ) -> int:
+        """The alarm level of ``scope`` now; a change is a fact."""
+        # Quiet is the usual case: no alarm and under level 1, nothing to compute.
+        if not current and waiting < config.level1 * open_seats:
+            return 0
+        level = next_level(config, current, waiting, open_seats)
+        if level != current:
             out.append(
                 AlarmChanged(
-                    scope=CENTRE,
+                    scope=scope,
                     level=level,
-                    previous=self.centre_alarm,
-                    waiting=self.centre_waiting,
-                    open_seats=self.centre_open,
+                    previous=current,
+                    waiting=waiting,
+                    open_seats=open_seats,
                     at=self._clock.now(),
                 )
             )
-            self.centre_alarm = level
+        return level
 
     def _estimate(self, q: QueueState, ahead: int) -> float:
         """Seconds until a seat takes a caller with ``ahead`` callers before it.

@@ -36,6 +36,7 @@ nodes:
     prompts: custom/main-menu
     choices:
       "1": billing
+      "2": urgent_billing
       "0": person
     timeout_s: 5
     retries: 1
@@ -43,6 +44,10 @@ nodes:
   billing:
     type: queue
     queue: billing
+  urgent_billing:
+    type: queue
+    queue: billing
+    priority: 20
   person:
     type: queue
     queue: general
@@ -284,3 +289,11 @@ def test_the_context_a_supervisor_sees_follows_the_call_from_menu_to_queue(tmp_p
     assert queued is not None and queued["flow"] == "main"
     run.send(CallEnded(call_id="c1"))
     assert run.engine.call_context("c1") is None
+
+
+def test_a_call_moved_on_by_a_queue_exit_keeps_the_priority_its_flow_gave_it(tmp_path: Path) -> None:
+    run = Run(tmp_path, max_wait_s=60)
+    run.arrive("c1")
+    run.press("c1", "2")
+    run.advance(60)
+    assert [(q.queue, q.priority) for q in run.of_type(Queued)] == [("billing", 20), ("general", 20)]
