@@ -71,7 +71,7 @@ class _RecordSink:
 
     async def flush(self, now: float) -> None:
         """Close the records of calls still open (the stop) and wait until all are stored."""
-        self.writer.submit_all(self.recorder.drain(now))
+        self.writer.submit_all(self.recorder.drain(now, open_calls=True))
         await self.writer.flush()
 
 

@@ -26,6 +26,9 @@ class Outcome(StrEnum):
     VOICEMAIL = "voicemail"
     TRANSFERRED_OUT = "transferred_out"  # sent to an outside number
     FAILED = "failed"  # the engine could not serve the call (a driver error)
+    INTERRUPTED = (
+        "interrupted"  # still up when the engine stopped: its record is closed at the stop
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

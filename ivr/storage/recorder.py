@@ -280,10 +280,21 @@ class Recorder:
             out.extend(self.feed(item))
         return out
 
-    def drain(self, at: float) -> list[Record]:
-        """End of a run: let out call records still waiting for a wrap-up, and close open intervals."""
+    def drain(self, at: float, *, open_calls: bool = False) -> list[Record]:
+        """End of a run: let out call records still waiting for a wrap-up, and close open intervals.
+
+        With ``open_calls`` (the engine stops while calls are still up), those calls'
+        records are closed too, as ``interrupted`` at ``at``, so that none is lost.
+        """
         out: list[Record] = []
         for call in list(self._calls.values()):
+            if call.ended is None and open_calls:
+                call.ended = JourneyEnded(
+                    call_id=call.call_id,
+                    outcome=Outcome.INTERRUPTED,
+                    reason="still up when the engine stopped",
+                    at=at,
+                )
             if call.ended is not None:
                 call.wrap_done = True
                 out.append(self._record(call))

@@ -136,11 +136,12 @@ async def test_sigterm_refuses_new_calls_lets_the_menu_reach_the_queue_then_stop
     hangups = [a for a in fake.actions if a.get("Action") == "Hangup"]
     assert [a.get("Channel") for a in hangups] == [late.name]  # busy for the late caller only
     assert fake.actions[-1].get("Action") == "Logoff"  # the AMI session was closed last
-    # The finished call's record was flushed to the embedded SQLite file before the exit. (The
-    # first caller still talks to its seat on the PBX: its journey has not ended, so no record.)
+    # Both calls' records were flushed to the embedded SQLite file before the exit; the first
+    # caller still talks to its seat on the PBX, so its record is closed as interrupted.
     with sqlite3.connect(serve.database) as db:
         rows = dict(db.execute("SELECT call_id, outcome FROM call_records").fetchall())
-    assert set(rows) == {late.uniqueid}, rows
+    assert set(rows) == {caller.uniqueid, late.uniqueid}, rows
+    assert rows[caller.uniqueid] == "interrupted"
 
 
 async def test_a_second_signal_stops_serve_at_once(fake: FakeAsterisk, serve: Serve) -> None:

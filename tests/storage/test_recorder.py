@@ -498,3 +498,21 @@ def test_every_line_the_recorder_writes_has_a_shape_asterisk_writes() -> None:
     } <= events
     unknown = [r.line() for r in rows if _shape(r) not in sample | DOCUMENTED]
     assert unknown == []
+
+
+def test_a_stop_closes_the_records_of_calls_still_up_as_interrupted_so_none_is_lost() -> None:
+    recorder = Recorder(clock=ManualClock(T0))
+    recorder.feed(
+        CallStarted(
+            call_id="up", caller="13900000001", dnis="10000", flow="f", flow_version="1", at=T0
+        )
+    )
+    recorder.feed(
+        Queued(
+            call_id="up", queue="billing", position=1, priority=0, estimated_wait_s=0.0, at=T0 + 5
+        )
+    )
+    assert [r for r in recorder.drain(T0 + 60) if isinstance(r, CallRecord)] == []  # a run's end
+    [record] = [r for r in recorder.drain(T0 + 60, open_calls=True) if isinstance(r, CallRecord)]
+    assert (record.call_id, record.outcome, record.ended_at) == ("up", "interrupted", T0 + 60)
+    assert record.queue == "billing"
