@@ -57,10 +57,13 @@ class CoreBase:
 
     def _check_alarms(self, q: QueueState, out: list[Output]) -> None:
         """Re-evaluate the queue's and the centre's alarm after a count changed."""
+        self._check_queue_alarm(q, out)
+        self._check_centre_only(out)
+
+    def _check_queue_alarm(self, q: QueueState, out: list[Output]) -> None:
         q.alarm_level = self._alarm(
             q.name, q.config.alarm, q.alarm_level, q.waiting, q.open_seats, out
         )
-        self._check_centre_only(out)
 
     def _check_centre_only(self, out: list[Output]) -> None:
         self.centre_alarm = self._alarm(

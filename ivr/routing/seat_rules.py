@@ -243,9 +243,8 @@ class SeatRules(CoreBase):
         self.centre_open += delta
         for q, _after, _rank in seat.serves:
             q.open_seats += delta
-            self._check_alarms(q, out)
-        if not seat.serves:
-            self._check_centre_only(out)
+            self._check_queue_alarm(q, out)
+        self._check_centre_only(out)
 
     def _compute_membership(self, seat: Seat) -> None:
         """Which queues the seat serves (from how long a wait) and which free-seat heaps it joins."""
