@@ -291,9 +291,14 @@ def test_the_context_a_supervisor_sees_follows_the_call_from_menu_to_queue(tmp_p
     assert run.engine.call_context("c1") is None
 
 
-def test_a_call_moved_on_by_a_queue_exit_keeps_the_priority_its_flow_gave_it(tmp_path: Path) -> None:
+def test_a_call_moved_on_by_a_queue_exit_keeps_the_priority_its_flow_gave_it(
+    tmp_path: Path,
+) -> None:
     run = Run(tmp_path, max_wait_s=60)
     run.arrive("c1")
     run.press("c1", "2")
     run.advance(60)
-    assert [(q.queue, q.priority) for q in run.of_type(Queued)] == [("billing", 20), ("general", 20)]
+    assert [(q.queue, q.priority) for q in run.of_type(Queued)] == [
+        ("billing", 20),
+        ("general", 20),
+    ]
