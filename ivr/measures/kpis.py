@@ -387,6 +387,18 @@ class Measures:
     def calls_in_progress(self) -> int:
         return len(self._calls)
 
+    def counters(self, scope: str) -> Counters | None:
+        """The day's counters of a queue, or of the centre for ``"*"`` (journeys counted once).
+
+        Cheap, for live readers (the wallboard) that cannot afford :meth:`report`.
+        """
+        return self._centre if scope == CENTRE else self._queues.get(scope)
+
+    def interval_counters(self, at: float, scope: str) -> Counters | None:
+        """The counters of the 15-minute interval that holds ``at``, for a queue or ``"*"``."""
+        k = int((at - self.origin) // self._width)
+        return self._intervals.get(k, {}).get(scope)
+
     def report(self, now: float | None = None) -> dict[str, Any]:
         """Every measure as plain JSON values, up to ``now`` (default: the last fact's time)."""
         end = max(now if now is not None else self.last_at, self.last_at)

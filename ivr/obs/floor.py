@@ -308,12 +308,9 @@ class Floor:
 
     def counts(self, queue: str) -> tuple[Counts, Counts]:
         """Today's and this 15-minute interval's counts for ``queue``."""
-        m, cfg = self.measures, self._measures_config
-        k = int((self._interval_start - m.origin) // cfg.interval_s)
-        # Measures has no public per-queue reader yet: its report() builds every KPI of
-        # every interval, too much for each wallboard update. Asked of its developer.
-        today = m._queues.get(queue)
-        interval = m._intervals.get(k, {}).get(queue)
+        m = self.measures
+        today = m.counters(queue)
+        interval = m.interval_counters(self._interval_start, queue)
         return self._counts_of(today), self._counts_of(interval)
 
     def _counts_of(self, counters: Counters | None, *, centre: bool = False) -> Counts:
@@ -511,10 +508,9 @@ class Floor:
     def centre_now(self) -> CentreNow:
         """The whole centre: journeys are counted once, whatever their legs (ivr.measures)."""
         self.roll()
-        m, cfg = self.measures, self._measures_config
-        k = int((self._interval_start - m.origin) // cfg.interval_s)
-        today = m._centre  # see counts()
-        interval = m._intervals.get(k, {}).get(CENTRE)
+        m = self.measures
+        today = m.counters(CENTRE)
+        interval = m.interval_counters(self._interval_start, CENTRE)
         return CentreNow(
             waiting=sum(1 for c in self.calls.values() if c.queue is not None),
             calls_active=len(self.calls),

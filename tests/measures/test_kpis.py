@@ -193,3 +193,19 @@ def test_memory_does_not_grow_with_calls_seen() -> None:
     overall = m.report()["overall"]
     assert overall["offered"] == 2000
     assert overall["wait_p50_s"] == pytest.approx(4.0, abs=0.25)
+
+
+def test_a_live_reader_gets_a_queues_counts_for_the_day_and_for_the_interval_without_a_report() -> (
+    None
+):
+    m = Measures(centre=CENTRE)
+    _call(m, "early", 0, queue="billing")
+    _answer(m, "early", 5, 5, queue="billing")
+    _call(m, "later", 1_000, queue="billing")  # the next 15-minute interval
+    day, now = m.counters("billing"), m.interval_counters(1_000, "billing")
+    assert day is not None and now is not None
+    assert (day.offered, day.answered) == (2, 1)
+    assert (now.offered, now.answered) == (1, 0)
+    assert m.interval_counters(1_000, "general") is None
+    centre = m.counters("*")
+    assert centre is not None and centre.offered == 2
