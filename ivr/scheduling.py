@@ -79,6 +79,3 @@ class ListScheduler:
             if not timer.cancelled:
                 out.append(timer)
         return out
-
-    def pending(self) -> list[Timer]:
-        return sorted(t for t in self._heap if not t.cancelled)

@@ -168,7 +168,7 @@ class Engine:
         self.journeys: dict[str, Journey] = {}
         self.default_language = default_language
         handlers: dict[type, Callable[[Any, list[Output]], None]] = {CallArrived: self._arrived}
-        handlers.update(dict.fromkeys(_SEAT_EVENTS, self._to_routing))
+        handlers.update(dict.fromkeys(_SEAT_EVENTS, self._route))
         handlers.update(dict.fromkeys(_MEDIA_EVENTS, self._media))
         handlers.update(dict.fromkeys(_CALL_ROUTING_EVENTS, self._call_to_routing))
         handlers[CallEnded] = self._ended
@@ -288,9 +288,6 @@ class Engine:
         )
 
     # --- the queue ---------------------------------------------------------------------
-
-    def _to_routing(self, ev: object, out: list[Output]) -> None:
-        self._route(ev, out)
 
     def _call_to_routing(self, ev: Any, out: list[Output]) -> None:
         journey = self.journeys.get(ev.call_id)

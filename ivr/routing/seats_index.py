@@ -16,7 +16,6 @@ level that has a free seat. Each is O(L + log n) amortised, L ≤ 10.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
 
 from ivr.routing.config import MAX_LEVEL, Pool, Strategy
 from ivr.routing.outputs import SeatState
@@ -110,13 +109,6 @@ class FreeSeats:
                     break
                 pop(heap)
         return None if best is None else best[3]
-
-    def free_seats(self) -> Iterable[Seat]:
-        seen: set[str] = set()
-        for entry in self._all:
-            if _valid(entry) and entry[3].id not in seen:
-                seen.add(entry[3].id)
-                yield entry[3]
 
 
 def _valid(entry: Entry) -> bool:
