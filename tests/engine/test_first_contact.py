@@ -71,3 +71,20 @@ def test_the_seat_that_owns_the_callers_open_request_is_offered_the_call_first(
     clock.advance(10)  # the owner's wrap-up ends within the first-contact window
     offers = [o for t in scheduler.due(clock.now()) for o in e.fire(t) if isinstance(o, OfferCall)]
     assert [(o.call_id, o.seat_id) for o in offers] == [("c1", "owner")]
+
+
+def test_when_a_call_reaches_a_seat_the_account_holders_data_is_shown_there(tmp_path: Path) -> None:
+    e, _clock, _scheduler = engine(tmp_path)
+    e.handle(SeatLoggedIn(seat_id="other"))
+    e.handle(CallArrived(call_id="c1", caller="02011112222", dnis="10000"))
+    customer = {"account": "A100", "name": "Li Wei", "tier": "vip", "segment": "business"}
+    out = e.handle(CustomerFound(call_id="c1", customer=customer))
+    [offer] = [o for o in out if isinstance(o, OfferCall)]
+    pop = offer.context
+    assert (pop["account"], pop["name"], pop["tier"], pop["segment"]) == (
+        "A100",
+        "Li Wei",
+        "vip",
+        "business",
+    )
+    assert pop["caller"] == "02011112222"
