@@ -53,10 +53,10 @@ from ivr.ami.codec import AmiCodec, Message
 from ivr.ami.fake import FakeAsterisk, SeatScript
 from ivr.ami.settings import AmiSettings
 from ivr.clock import WallClock
-from ivr.flows.catalog import FlowCatalog
+from ivr.config.flow_files import load_catalog
 from ivr.live.service import LiveService
-from ivr.routing.config import CentreConfig, QueueConfig, SeatConfig, SkillConfig
-from ivr.routing.events import SeatLoggedIn
+from ivr.model.events import SeatLoggedIn
+from ivr.model.skills import CentreConfig, QueueConfig, SeatConfig, SkillConfig
 
 SECRET = "bench-secret"
 FLOW = """
@@ -219,7 +219,7 @@ async def run_adapter(
     config = centre(seats)
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "bench-line.yaml").write_text(FLOW)
-        flows = FlowCatalog.from_directory(tmp, config)
+        flows = load_catalog(tmp, config)
     service = LiveService(
         centre=config,
         flows=flows,

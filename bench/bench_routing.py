@@ -27,9 +27,8 @@ import time
 from pathlib import Path
 
 from ivr.clock import ManualClock
-from ivr.routing.config import CentreConfig, Pool, QueueConfig, SeatConfig, SkillConfig, Step, Tier
-from ivr.routing.core import RoutingCore
-from ivr.routing.events import (
+from ivr.model.commands import OfferCall
+from ivr.model.events import (
     CallEnded,
     CallEnqueued,
     SeatAnswered,
@@ -38,7 +37,8 @@ from ivr.routing.events import (
     SeatPaused,
     SeatReady,
 )
-from ivr.routing.outputs import OfferCall
+from ivr.model.skills import CentreConfig, Pool, QueueConfig, SeatConfig, SkillConfig, Step, Tier
+from ivr.routing.core import RoutingCore
 from ivr.routing.state import CallState, Seat
 from ivr.scheduling import ListScheduler
 

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ivr.routing.config import CentreConfig, QueueConfig, SeatConfig  # noqa: E402
+from ivr.model.skills import CentreConfig, QueueConfig, SeatConfig  # noqa: E402
 from sim import scenario as sc  # noqa: E402
 from sim.driver import Driver  # noqa: E402
 from sim.theory import erlang_a  # noqa: E402

@@ -43,8 +43,18 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 
 from ivr.clock import ManualClock, monotonic
-from ivr.engine.facts import CallStarted, JourneyEnded, MenuInput, NodeEntered, Outcome
-from ivr.routing.outputs import Answered, Completed, Queued, SeatChanged, SeatState
+from ivr.model.facts import (
+    Answered,
+    CallStarted,
+    Completed,
+    JourneyEnded,
+    MenuInput,
+    NodeEntered,
+    Outcome,
+    Queued,
+    SeatChanged,
+    SeatState,
+)
 from ivr.storage import CallRecord, QueueLogRow, Record, Recorder, Storage, StorageSettings, schema
 from ivr.storage.writer import to_row
 

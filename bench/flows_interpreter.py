@@ -21,11 +21,11 @@ from typing import Any
 import simpy
 
 from ivr.clock import ManualClock
+from ivr.config.flow_files import load_catalog
 from ivr.config.skills import load_centre
-from ivr.engine.events import CustomerFound, DigitsCollected, PasswordChecked, PlaybackFinished
-from ivr.engine.facts import NodeEntered
-from ivr.flows.catalog import FlowCatalog
 from ivr.flows.interpreter import FlowInterpreter
+from ivr.model.events import CustomerFound, DigitsCollected, PasswordChecked, PlaybackFinished
+from ivr.model.facts import NodeEntered
 from ivr.secret import Secret
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +82,7 @@ class Queues:
 
 def run_interpreter(calls: int) -> tuple[float, int, int]:
     centre = load_centre(ROOT / "skills")
-    catalog = FlowCatalog.from_directory(ROOT / "flows", centre)
+    catalog = load_catalog(ROOT / "flows", centre)
     clock = ManualClock(1795485600.0)  # a Tuesday, 10:00 in Shanghai: open
     interp = FlowInterpreter(catalog, clock=clock, queues=Queues())
     scripts = walks()
@@ -130,7 +130,7 @@ def per_walk() -> list[tuple[int, float]]:
     import timeit
 
     centre = load_centre(ROOT / "skills")
-    catalog = FlowCatalog.from_directory(ROOT / "flows", centre)
+    catalog = load_catalog(ROOT / "flows", centre)
     interp = FlowInterpreter(catalog, clock=ManualClock(1795485600.0), queues=Queues())
     results = []
     for script in walks():

@@ -35,9 +35,9 @@ from typing import Any
 import structlog
 
 from ivr.clock import Clock, monotonic
-from ivr.engine.commands import Hangup
-from ivr.engine.events import CallArrived
-from ivr.engine.facts import JourneyEnded, Outcome
+from ivr.model.commands import Hangup
+from ivr.model.events import CallArrived
+from ivr.model.facts import JourneyEnded, Outcome
 from ivr.scheduling import Timer
 
 log = structlog.get_logger("ivr.shutdown")

@@ -10,7 +10,7 @@ same run to the last digit. The engine's timers go on the same heap through
 :class:`HeapScheduler`; a cancelled timer is dropped when it comes due.
 
 The driver is a caller and a seat, never a router. It tells the engine what
-callers and seats do (:mod:`ivr.engine.events`, :mod:`ivr.routing.events`)
+callers and seats do (:mod:`ivr.model.events`, :mod:`ivr.model.events`)
 and carries out the engine's commands the way a person would:
 
 ============================  ==============================================
@@ -55,47 +55,46 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import (
+from ivr.measures import Measures
+from ivr.model.commands import (
+    CancelOffer,
     CollectDigits,
     LookupCustomer,
+    OfferCall,
+    PlaceCallback,
     PlayPrompts,
     RecordVoicemail,
     SayValue,
     VerifyPassword,
 )
-from ivr.engine.events import (
+from ivr.model.events import (
     CallArrived,
-    CustomerFound,
-    DigitsCollected,
-    PasswordChecked,
-    PlaybackFinished,
-)
-from ivr.engine.facts import JourneyEnded, NodeEntered
-from ivr.measures import Measures
-from ivr.routing.config import CentreConfig, Tier
-from ivr.routing.events import (
     CallbackConnected,
     CallbackFailed,
     CallbackRequested,
     CallEnded,
+    CustomerFound,
+    DigitsCollected,
+    PasswordChecked,
+    PlaybackFinished,
     SeatAnswered,
     SeatLoggedIn,
     SeatLoggedOut,
     SeatReady,
     TransferRequested,
 )
-from ivr.routing.outputs import (
+from ivr.model.facts import (
     Answered,
     CallbackQueued,
-    CancelOffer,
     Diverted,
-    OfferCall,
-    PlaceCallback,
+    JourneyEnded,
+    NodeEntered,
     Queued,
     RingNoAnswer,
     SeatChanged,
     SeatState,
 )
+from ivr.model.skills import CentreConfig, Tier
 from ivr.scheduling import Timer
 from ivr.secret import Secret
 from sim.distributions import Sampler

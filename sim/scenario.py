@@ -20,7 +20,7 @@ from ivr.clock import ManualClock, monotonic
 from ivr.config.skills import load_centre
 from ivr.errors import SimulationError
 from ivr.measures import Measures, MeasuresConfig
-from ivr.routing.config import CentreConfig
+from ivr.model.skills import CentreConfig
 from sim.driver import Driver, EngineLike, HeapScheduler
 from sim.report import document
 from sim.trace import TraceCall, actual_summary, read_any
@@ -94,14 +94,14 @@ def load(
     seed: int | None = None,
     measures_config: MeasuresConfig | None = None,
 ) -> Scenario:
-    from ivr.flows.catalog import FlowCatalog
+    from ivr.config.flow_files import load_catalog
 
     f, s, t = resolve(directory, flows=flows, skills=skills, traffic=traffic)
     centre = load_centre(s)
     model = load_traffic(t)
     if seed is not None:
         model = model.model_copy(update={"seed": seed})
-    catalog = FlowCatalog.from_directory(f, centre)
+    catalog = load_catalog(f, centre)
     calls = read_any(trace) if trace is not None else None
     return Scenario(
         flows=f,
@@ -162,7 +162,7 @@ def build_driver(
     measures = Measures(centre=centre, config=scenario.measures_config, origin=origin)
     path_report = None
     if menu_paths:  # the flows' menu path report (it keeps per-call durations: off in benches)
-        from ivr.flows.analytics import PathAnalytics
+        from ivr.measures.menu_paths import PathAnalytics
 
         path_report = PathAnalytics()
         measures.also_feed(path_report.add)

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.routing.config import CentreConfig
+from ivr.model.skills import CentreConfig
 from sim.theory import erlang_a, erlang_c, staff_erlang_a, staff_erlang_c
 from sim.traffic import INTERVAL_S, TrafficModel, rate_segments
 

@@ -2,7 +2,7 @@
 
 Every field is documented with an example in ``docs/traffic.md``; this module
 is its single definition (pydantic models, validated with file, line and field
-by :mod:`ivr.config.yamlsrc`). The smallest useful model::
+by :mod:`ivr.yamlsrc`). The smallest useful model::
 
     arrivals:
       - {dnis: "10000", rate_per_hour: 360}
@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ivr.config.yamlsrc import load_yaml, validate
 from ivr.errors import ConfigInvalidError, Problem, SimulationError
+from ivr.yamlsrc import load_yaml, validate
 from sim.distributions import Constant, Duration, Exponential, LogNormal, Never, Uniform
 
 DATA = Path(__file__).parent / "data"

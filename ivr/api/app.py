@@ -39,8 +39,8 @@ from ivr.api.schemas import (
     TransferIn,
     TransferOut,
 )
+from ivr.api.settings import Role
 from ivr.api.stream import Message
-from ivr.config.settings import Role
 from ivr.errors import (
     ConfigError,
     ConfigInvalidError,
@@ -50,8 +50,7 @@ from ivr.errors import (
     UnknownQueueError,
     UnknownSeatError,
 )
-from ivr.obs.metrics import CONTENT_TYPE
-from ivr.routing.events import (
+from ivr.model.events import (
     SeatLoggedIn,
     SeatLoggedOut,
     SeatPaused,
@@ -59,6 +58,7 @@ from ivr.routing.events import (
     SeatSkillsChanged,
     TransferRequested,
 )
+from ivr.obs.metrics import CONTENT_TYPE
 
 _bearer = HTTPBearer(auto_error=False, description="a token from the configuration file")
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ivr.config.settings import Role, TokenSettings
+from ivr.api.settings import Role, TokenSettings
 
 
 class Right(StrEnum):

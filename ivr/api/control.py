@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ivr.api.hub import Hub
 from ivr.errors import ConfigError, ConfigInvalidError, IllegalTransitionError
-from ivr.routing.config import CentreConfig
+from ivr.model.skills import CentreConfig
 
 
 class Control(Protocol):
@@ -43,11 +43,11 @@ class Handles(Protocol):
 def flow_reloader(catalog: Any, directory: Path, centre: CentreConfig | None) -> Callable[[], str]:
     """``reload_flows`` for a :class:`~ivr.flows.catalog.FlowCatalog` read from ``directory``.
 
-    Uses the flows' own hot reload (:func:`ivr.flows.reload.reload_catalog`): a broken file
+    Uses the flows' own hot reload (:func:`ivr.config.flow_files.reload_catalog`): a broken file
     keeps its previous version. Any problem is raised with every message, so the API
     answers 422 and says which files kept their previous version.
     """
-    from ivr.flows.reload import reload_catalog
+    from ivr.config.flow_files import reload_catalog
 
     def reload() -> str:
         result = reload_catalog(catalog, directory, centre)

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ivr.model.facts import SeatState
+from ivr.model.skills import MAX_LEVEL, MIN_LEVEL
 from ivr.obs.floor import CallNow, CentreNow, Counts, Floor, QueueNow, SeatNow
-from ivr.routing.config import MAX_LEVEL, MIN_LEVEL
-from ivr.routing.outputs import SeatState
 
 
 class CountsOut(BaseModel):

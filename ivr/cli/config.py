@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from ivr.cli.settings import Settings, load_settings
 from ivr.cli.validate import run_validate
-from ivr.config.settings import Settings, load_settings
 from ivr.errors import ConfigError, ConfigInvalidError
 from ivr.obs.logs import mask_text
 

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
+from ivr.config.flow_files import read_flow_set
 from ivr.errors import ConfigError, ConfigInvalidError
-from ivr.flows.graph import render_dot, to_mermaid
-from ivr.flows.loader import read_flow_set
-from ivr.flows.prompts import render
+from ivr.flows.graph import to_mermaid
+from ivr.tools.graphviz import render_dot
+from ivr.tools.prompt_sounds import render
 
 prompts_app = typer.Typer(
     name="prompts", help="Custom prompts: stand-in audio.", no_args_is_help=True

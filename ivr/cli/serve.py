@@ -20,14 +20,14 @@ import structlog
 import typer
 
 from ivr.ami.settings import AmiSettings
+from ivr.cli.settings import Settings
 from ivr.clock import WallClock
-from ivr.config.settings import Settings
-from ivr.engine.commands import LookupCustomer, VerifyPassword
-from ivr.engine.events import CustomerFound, PasswordChecked
-from ivr.engine.facts import CallStarted
 from ivr.errors import AmiAuthenticationError, ConfigError, IvrError
 from ivr.live.customers import CustomerService
 from ivr.live.settings import LiveSettings
+from ivr.model.commands import LookupCustomer, VerifyPassword
+from ivr.model.events import CustomerFound, PasswordChecked
+from ivr.model.facts import CallStarted
 
 if TYPE_CHECKING:  # storage (SQLAlchemy) is imported when serving, not for every `ivr` command
     from ivr.storage import Storage
@@ -39,11 +39,11 @@ log = structlog.get_logger("ivr.cli")
 
 
 def _load(flows: Path, skills: Path) -> tuple[Any, Any]:
+    from ivr.config.flow_files import load_catalog
     from ivr.config.skills import load_centre
-    from ivr.flows.catalog import FlowCatalog
 
     centre = load_centre(skills)
-    return centre, FlowCatalog.from_directory(flows, centre)
+    return centre, load_catalog(flows, centre)
 
 
 class _RecordSink:
@@ -149,8 +149,8 @@ async def _run_service(
     records: _RecordSink,
 ) -> None:
     from ivr.api.control import DriverControl, flow_reloader
-    from ivr.api.runtime import Supervision
-    from ivr.config.settings import settings_from_environment
+    from ivr.cli.settings import settings_from_environment
+    from ivr.cli.supervision import Supervision
     from ivr.live.service import LiveService, journey_engine
     from ivr.shutdown import GracefulShutdown
 
@@ -244,7 +244,7 @@ def register(app: typer.Typer) -> None:
         try:
             settings = None
             if config is not None:
-                from ivr.config.settings import load_settings
+                from ivr.cli.settings import load_settings
 
                 settings = load_settings(config)
                 configure_logging(level=settings.log.level, json=settings.log.json_lines)
@@ -252,7 +252,7 @@ def register(app: typer.Typer) -> None:
                 flows, skills = settings.flows, settings.skills
                 ami = AmiSettings.from_env(base=settings.ami.model_dump(), overrides=overrides)
             else:
-                from ivr.config.settings import settings_from_environment
+                from ivr.cli.settings import settings_from_environment
 
                 storage_settings = settings_from_environment().database
                 ami = AmiSettings.from_env(overrides=overrides)

@@ -8,14 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
+from ivr.config.flow_files import read_flow_set
 from ivr.config.skills import load_centre
-from ivr.config.yamlsrc import parse_yaml
 from ivr.errors import ConfigError, ConfigInvalidError, ConfigSyntaxError, Problem
 from ivr.flows.checks import check_flow_set
-from ivr.flows.loader import RESERVED, read_flow_set
-from ivr.flows.model import Flow
-from ivr.flows.prompts import check_sounds
-from ivr.routing.config import CentreConfig
+from ivr.flows.source import RESERVED
+from ivr.model.flow import Flow
+from ivr.model.skills import CentreConfig
+from ivr.tools.prompt_sounds import check_sounds
+from ivr.yamlsrc import parse_yaml
 
 
 def kind_of(directory: Path) -> str:

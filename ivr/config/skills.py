@@ -1,7 +1,7 @@
 """The ``skills/`` directory: every ``*.yaml`` in it, merged into one :class:`CentreConfig`.
 
 Each file may hold any of the top-level keys of
-:class:`ivr.routing.config.CentreConfig`: the lists ``skills``, ``queues`` and
+:class:`ivr.model.skills.CentreConfig`: the lists ``skills``, ``queues`` and
 ``seats`` are joined across files (in file-name order); a centre setting such
 as ``general_queue`` or ``alarm`` may be written in one file only. Problems
 name the file, line and field where they are, all of them at once.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ivr.config.yamlsrc import Positions, close_match, load_yaml, syntax_problem, validate
 from ivr.errors import ConfigError, ConfigInvalidError, ConfigSyntaxError, Problem
-from ivr.routing.config import CentreConfig
+from ivr.model.skills import CentreConfig
+from ivr.yamlsrc import Positions, close_match, load_yaml, syntax_problem, validate
 
 LIST_KEYS = ("skills", "queues", "seats")
 

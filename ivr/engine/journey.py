@@ -30,33 +30,29 @@ from enum import Enum
 from typing import Any
 
 from ivr.clock import Clock
-from ivr.engine.commands import (
+from ivr.flows.catalog import FlowCatalog
+from ivr.flows.interpreter import FlowInterpreter, FlowRun
+from ivr.model.commands import (
     CreateCallback,
+    Divert,
     Hangup,
     PlayPrompts,
     RecordVoicemail,
     StartHold,
 )
-from ivr.engine.directives import FlowDone, ToQueue
-from ivr.engine.events import (
+from ivr.model.directives import FlowDone, ToQueue
+from ivr.model.events import (
     ActionFailed,
     CallArrived,
-    CustomerFound,
-    DigitsCollected,
-    PasswordChecked,
-    PlaybackFinished,
-)
-from ivr.engine.facts import CallStarted, JourneyEnded, Outcome
-from ivr.flows.catalog import FlowCatalog
-from ivr.flows.interpreter import FlowInterpreter, FlowRun
-from ivr.routing.config import CentreConfig, Exit, ExitAction, Tier
-from ivr.routing.core import RoutingCore
-from ivr.routing.events import (
     CallbackConnected,
     CallbackFailed,
     CallbackRequested,
     CallEnded,
     CallEnqueued,
+    CustomerFound,
+    DigitsCollected,
+    PasswordChecked,
+    PlaybackFinished,
     SeatAnswered,
     SeatDeviceBusy,
     SeatDidNotAnswer,
@@ -67,7 +63,10 @@ from ivr.routing.events import (
     SeatSkillsChanged,
     TransferRequested,
 )
-from ivr.routing.outputs import Abandoned, Completed, Divert, Diverted, Output
+from ivr.model.facts import Abandoned, CallStarted, Completed, Diverted, JourneyEnded, Outcome
+from ivr.model.outputs import Output
+from ivr.model.skills import CentreConfig, Exit, ExitAction, Tier
+from ivr.routing.core import RoutingCore
 from ivr.scheduling import Scheduler, Timer
 
 

@@ -1,10 +1,10 @@
 """Voice-menu flows: the YAML language, its validator, its interpreter and the tools around it.
 
-- :mod:`ivr.flows.model`: the language (pydantic models; ``ivr schema`` publishes them)
-- :mod:`ivr.flows.loader`: reading a flows directory with positions
+- :mod:`ivr.model.flow`: the language (pydantic models; ``ivr schema`` publishes them)
+- :mod:`ivr.flows.source`: reading a flows directory with positions
 - :mod:`ivr.flows.checks`: graph checks across flows (targets, reachability, loops, variables)
 - :mod:`ivr.flows.compiler`: validated models → plain slotted nodes for the interpreter
 - :mod:`ivr.flows.interpreter`: the pure interpreter the journey drives
 - :mod:`ivr.flows.catalog`: DNIS → flow, versions and hot reload
-- :mod:`ivr.flows.analytics`, :mod:`ivr.flows.graph`, :mod:`ivr.flows.prompts`: around it
+- :mod:`ivr.measures.menu_paths`, :mod:`ivr.flows.graph`, :mod:`ivr.tools.prompt_sounds`: around it
 """

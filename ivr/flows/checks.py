@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivr.config.yamlsrc import Positions, close_match
 from ivr.errors import Problem
-from ivr.flows.loader import FlowSet, FlowSource
-from ivr.flows.model import (
+from ivr.flows.source import FlowSet, FlowSource
+from ivr.model.flow import (
     BUILTIN_VARIABLES,
     CUSTOM_PREFIX,
     LOOKUP_VARIABLES,
@@ -41,7 +40,8 @@ from ivr.flows.model import (
     VerifyPasswordNode,
     VoicemailNode,
 )
-from ivr.routing.config import CentreConfig, ExitAction
+from ivr.model.skills import CentreConfig, ExitAction
+from ivr.yamlsrc import Positions, close_match
 
 INPUT_TYPES = (MenuNode, CollectNode)
 END_TYPES = (QueueNode, HangupNode, CallbackNode, VoicemailNode, ReturnNode)

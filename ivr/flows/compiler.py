@@ -14,26 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.errors import FlowError
-from ivr.flows.loader import FlowSet
-from ivr.flows.model import (
-    BranchNode,
-    CallbackNode,
-    CallNode,
-    CollectNode,
-    Condition,
-    Flow,
-    HangupNode,
-    LookupNode,
-    MenuNode,
-    PlayNode,
-    QueueNode,
-    ReturnNode,
-    SayNode,
-    SetNode,
-    TransferNode,
-    VerifyPasswordNode,
-    VoicemailNode,
-)
 from ivr.flows.nodes import (
     BranchN,
     CallbackN,
@@ -53,8 +33,28 @@ from ivr.flows.nodes import (
     VerifyN,
     VoicemailN,
 )
+from ivr.flows.source import FlowSet
 from ivr.flows.timecal import OpenHours
-from ivr.routing.config import Tier
+from ivr.model.flow import (
+    BranchNode,
+    CallbackNode,
+    CallNode,
+    CollectNode,
+    Condition,
+    Flow,
+    HangupNode,
+    LookupNode,
+    MenuNode,
+    PlayNode,
+    QueueNode,
+    ReturnNode,
+    SayNode,
+    SetNode,
+    TransferNode,
+    VerifyPasswordNode,
+    VoicemailNode,
+)
+from ivr.model.skills import Tier
 
 _NUMERIC: dict[str, Callable[[float, float], bool]] = {
     "gt": operator.gt,

@@ -16,9 +16,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from ivr.engine.commands import CollectDigits, LookupCustomer, PlayPrompts
-from ivr.engine.directives import ToQueue
-from ivr.engine.facts import MenuInput, NodeEntered
+from ivr.model.commands import CollectDigits, LookupCustomer, PlayPrompts
+from ivr.model.directives import ToQueue
+from ivr.model.facts import MenuInput, NodeEntered
 
 
 def factory(cls: type) -> Callable[..., Any]:

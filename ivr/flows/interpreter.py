@@ -1,7 +1,7 @@
 """The flow interpreter: a call's place in its flow, plus an event, gives outputs.
 
 Pure, like the routing core: no I/O, time from the injected clock, queue state
-through the injected :class:`~ivr.routing.view.QueueView`. The journey
+through the injected :class:`~ivr.model.queue_view.QueueView`. The journey
 (:mod:`ivr.engine.journey`) holds one :class:`FlowRun` per call in a menu::
 
     interp = FlowInterpreter(catalog, clock=clock, queues=queue_view)
@@ -30,21 +30,21 @@ from __future__ import annotations
 from typing import Any
 
 from ivr.clock import Clock
-from ivr.engine.events import (
+from ivr.flows.catalog import FlowCatalog
+from ivr.flows.compiler import CFlow, FlowBundle
+from ivr.flows.fast import node_entered
+from ivr.flows.fast import to_queue as make_to_queue
+from ivr.flows.nodes import CNode, CollectN, MenuN, Out
+from ivr.model.events import (
     ActionFailed,
     CustomerFound,
     DigitsCollected,
     PasswordChecked,
     PlaybackFinished,
 )
-from ivr.engine.facts import MenuInput
-from ivr.flows.catalog import FlowCatalog
-from ivr.flows.compiler import CFlow, FlowBundle
-from ivr.flows.fast import node_entered
-from ivr.flows.fast import to_queue as make_to_queue
-from ivr.flows.nodes import CNode, CollectN, MenuN, Out
-from ivr.routing.config import Tier
-from ivr.routing.view import QueueView
+from ivr.model.facts import MenuInput
+from ivr.model.queue_view import QueueView
+from ivr.model.skills import Tier
 from ivr.secret import Secret
 
 # passive nodes entered in a row before the run is judged stuck (the validator forbids

@@ -15,7 +15,9 @@ import zoneinfo
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from ivr.engine.commands import (
+from ivr.errors import FlowError
+from ivr.flows.fast import collect_digits, lookup_customer, menu_input, play_prompts
+from ivr.model.commands import (
     CreateCallback,
     Hangup,
     PlayPrompts,
@@ -24,12 +26,10 @@ from ivr.engine.commands import (
     TransferOut,
     VerifyPassword,
 )
-from ivr.engine.directives import FlowDone
-from ivr.engine.events import CustomerFound, DigitsCollected, PasswordChecked, PlaybackFinished
-from ivr.engine.facts import Outcome
-from ivr.errors import FlowError
-from ivr.flows.fast import collect_digits, lookup_customer, menu_input, play_prompts
-from ivr.routing.config import Tier
+from ivr.model.directives import FlowDone
+from ivr.model.events import CustomerFound, DigitsCollected, PasswordChecked, PlaybackFinished
+from ivr.model.facts import Outcome
+from ivr.model.skills import Tier
 from ivr.secret import Secret
 
 if TYPE_CHECKING:

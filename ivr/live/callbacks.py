@@ -17,8 +17,8 @@ from ivr.ami.codec import Message
 from ivr.errors import AmiError
 from ivr.live.calls import CallbackLeg
 from ivr.live.settings import LiveSettings
-from ivr.routing.events import CallbackConnected, CallbackFailed, CallEnded
-from ivr.routing.outputs import PlaceCallback
+from ivr.model.commands import PlaceCallback
+from ivr.model.events import CallbackConnected, CallbackFailed, CallEnded
 
 log = structlog.get_logger("ivr.live")
 

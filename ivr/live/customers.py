@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from ivr.engine.commands import LookupCustomer, VerifyPassword
-from ivr.engine.events import CustomerFound, PasswordChecked
+from ivr.model.commands import LookupCustomer, VerifyPassword
+from ivr.model.events import CustomerFound, PasswordChecked
 from ivr.secret import Secret
 
 

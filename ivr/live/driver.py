@@ -67,26 +67,6 @@ import structlog
 from ivr.ami.codec import Message
 from ivr.ami.connection import ActionResult
 from ivr.clock import Clock, monotonic
-from ivr.engine.commands import (
-    CollectDigits,
-    CreateCallback,
-    Hangup,
-    LookupCustomer,
-    PlayPrompts,
-    RecordVoicemail,
-    SayValue,
-    SetVariables,
-    StartHold,
-    TransferOut,
-    VerifyPassword,
-)
-from ivr.engine.events import (
-    ActionFailed,
-    CallArrived,
-    DigitsCollected,
-    PlaybackFinished,
-)
-from ivr.engine.facts import JourneyEnded
 from ivr.errors import AmiActionError, AmiConnectionError, AmiError, IvrError
 from ivr.live import agi
 from ivr.live.callbacks import Callbacks
@@ -95,16 +75,37 @@ from ivr.live.customers import CustomerService
 from ivr.live.media import announce_job, hold_job, job_for
 from ivr.live.screenpop import as_json, screen_pop, screen_pop_variables
 from ivr.live.settings import LiveSettings
-from ivr.routing.config import SeatConfig
-from ivr.routing.events import (
+from ivr.model.commands import (
+    Announce,
+    CancelOffer,
+    CollectDigits,
+    CreateCallback,
+    Hangup,
+    LookupCustomer,
+    OfferCall,
+    PlaceCallback,
+    PlayPrompts,
+    RecordVoicemail,
+    SayValue,
+    SetVariables,
+    StartHold,
+    TransferOut,
+    VerifyPassword,
+)
+from ivr.model.events import (
+    ActionFailed,
+    CallArrived,
     CallbackRequested,
     CallEnded,
+    DigitsCollected,
+    PlaybackFinished,
     SeatAnswered,
     SeatDeviceBusy,
     SeatDidNotAnswer,
     TransferRequested,
 )
-from ivr.routing.outputs import Announce, CancelOffer, Fact, OfferCall, PlaceCallback
+from ivr.model.facts import Fact, JourneyEnded
+from ivr.model.skills import SeatConfig
 from ivr.scheduling import Timer
 from ivr.secret import Secret
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections import deque
 
-from ivr.engine.commands import (
+from ivr.live import agi
+from ivr.live.calls import JobKind, MediaJob
+from ivr.live.screenpop import sensitive
+from ivr.live.settings import LiveSettings
+from ivr.model.commands import (
+    Announce,
     CollectDigits,
     PlayPrompts,
     RecordVoicemail,
@@ -17,11 +22,6 @@ from ivr.engine.commands import (
     SetVariables,
     StartHold,
 )
-from ivr.live import agi
-from ivr.live.calls import JobKind, MediaJob
-from ivr.live.screenpop import sensitive
-from ivr.live.settings import LiveSettings
-from ivr.routing.outputs import Announce
 
 MediaCommand = PlayPrompts | CollectDigits | SayValue | RecordVoicemail | SetVariables | StartHold
 

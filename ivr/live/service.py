@@ -24,8 +24,8 @@ from ivr.live.customers import CustomerService
 from ivr.live.driver import EngineLike, LiveDriver
 from ivr.live.scheduler import LoopScheduler
 from ivr.live.settings import LiveSettings
-from ivr.routing.config import CentreConfig
-from ivr.routing.events import SeatLoggedIn
+from ivr.model.events import SeatLoggedIn
+from ivr.model.skills import CentreConfig
 from ivr.scheduling import Scheduler
 
 log = structlog.get_logger("ivr.live")

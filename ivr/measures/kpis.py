@@ -29,25 +29,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ivr.engine.facts import CallStarted, JourneyEnded
 from ivr.measures.config import MeasuresConfig
 from ivr.measures.counters import Counters
 from ivr.measures.histogram import WaitHistogram
 from ivr.measures.signals import Signal
-from ivr.routing.config import CentreConfig, SeatConfig
-from ivr.routing.outputs import (
+from ivr.model.facts import (
     Abandoned,
     AlarmChanged,
     Answered,
     CallbackQueued,
+    CallStarted,
     Completed,
     Diverted,
+    JourneyEnded,
     Queued,
     RingNoAnswer,
     SeatChanged,
     SeatState,
     Transferred,
 )
+from ivr.model.skills import CentreConfig, SeatConfig
 
 CENTRE = "*"
 _BUSY = (SeatState.ON_CALL, SeatState.WRAP_UP)

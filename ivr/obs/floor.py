@@ -31,24 +31,26 @@ from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
 from ivr.clock import Clock
-from ivr.engine.facts import CallStarted, JourneyEnded, NodeEntered
 from ivr.errors import RoutingError
 from ivr.measures import CENTRE, Measures, MeasuresConfig
 from ivr.measures.counters import Counters
-from ivr.routing.config import CentreConfig, Pool, QueueConfig, SeatConfig
-from ivr.routing.outputs import (
+from ivr.model.commands import OfferCall
+from ivr.model.facts import (
     Abandoned,
     AlarmChanged,
     Answered,
+    CallStarted,
     Completed,
     Diverted,
-    OfferCall,
+    JourneyEnded,
+    NodeEntered,
     Queued,
     RingNoAnswer,
     SeatChanged,
     SeatState,
     Transferred,
 )
+from ivr.model.skills import CentreConfig, Pool, QueueConfig, SeatConfig
 from ivr.secret import mask_secrets
 
 INTERVAL_S = 900.0  # staffing is planned in 15-minute intervals (REQUIREMENTS §4)

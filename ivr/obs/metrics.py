@@ -22,8 +22,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from ivr.clock import monotonic
+from ivr.model.facts import Abandoned, Answered, Diverted, Queued
 from ivr.obs.floor import Floor
-from ivr.routing.outputs import Abandoned, Answered, Diverted, Queued
 from ivr.scheduling import Timer
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

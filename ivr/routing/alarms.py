@@ -9,7 +9,7 @@ can answer.
 
 from __future__ import annotations
 
-from ivr.routing.config import AlarmConfig
+from ivr.model.skills import AlarmConfig
 
 
 def next_level(config: AlarmConfig, current: int, waiting: int, open_seats: int) -> int:

@@ -19,9 +19,10 @@ from ivr.errors import (
     UnknownQueueError,
     UnknownSeatError,
 )
+from ivr.model.facts import AlarmChanged
+from ivr.model.outputs import Output
+from ivr.model.skills import AlarmConfig, CentreConfig, Strategy
 from ivr.routing.alarms import next_level
-from ivr.routing.config import AlarmConfig, CentreConfig, Strategy
-from ivr.routing.outputs import AlarmChanged, Output
 from ivr.routing.seats_index import FreeSeats, PoolKey
 from ivr.routing.state import Call, QueueState, Seat
 from ivr.scheduling import Scheduler, Timer

@@ -4,8 +4,8 @@ Theory of operation
 ===================
 
 The core holds seats, queues and the calls that have asked for a seat. It is
-told events (:mod:`ivr.routing.events`) and timers it asked for, and answers
-with commands and facts (:mod:`ivr.routing.outputs`). It does no I/O, reads
+told events (:mod:`ivr.model.events`) and timers it asked for, and answers
+with commands and facts (:mod:`ivr.model.facts`). It does no I/O, reads
 the time only from the injected clock, asks for timers only from the injected
 scheduler, and draws randomness only from the injected generator: the same
 inputs always give the same decisions.
@@ -86,16 +86,8 @@ from ivr.clock import Clock
 from ivr.errors import (
     IllegalTransitionError,
 )
-from ivr.routing.base import CENTRE
-from ivr.routing.config import (
-    CentreConfig,
-    Exit,
-    ExitAction,
-    Pool,
-    Strategy,
-    Tier,
-)
-from ivr.routing.events import (
+from ivr.model.commands import Announce, CancelOffer, Divert, OfferCall, PlaceCallback
+from ivr.model.events import (
     CallbackConnected,
     CallbackFailed,
     CallbackRequested,
@@ -111,23 +103,27 @@ from ivr.routing.events import (
     SeatSkillsChanged,
     TransferRequested,
 )
-from ivr.routing.outputs import (
+from ivr.model.facts import (
     Abandoned,
-    Announce,
     Answered,
     CallbackQueued,
-    CancelOffer,
     Completed,
-    Divert,
     Diverted,
-    OfferCall,
-    Output,
-    PlaceCallback,
     Queued,
     RingNoAnswer,
     SeatState,
     Transferred,
 )
+from ivr.model.outputs import Output
+from ivr.model.skills import (
+    CentreConfig,
+    Exit,
+    ExitAction,
+    Pool,
+    Strategy,
+    Tier,
+)
+from ivr.routing.base import CENTRE
 from ivr.routing.seat_rules import PENALTY, WRAP, SeatRules
 from ivr.routing.seats_index import FreeSeats, PoolKey, pool_key
 from ivr.routing.state import Call, CallState, QueueState, Seat

@@ -8,9 +8,8 @@ asked during a call waits for the call (and its wrap-up) to end.
 from __future__ import annotations
 
 from ivr.errors import IllegalTransitionError
-from ivr.routing.base import CoreBase
-from ivr.routing.config import Pool
-from ivr.routing.events import (
+from ivr.model.commands import CancelOffer
+from ivr.model.events import (
     SeatDeviceBusy,
     SeatLoggedIn,
     SeatLoggedOut,
@@ -18,7 +17,10 @@ from ivr.routing.events import (
     SeatReady,
     SeatSkillsChanged,
 )
-from ivr.routing.outputs import CancelOffer, Output, SeatChanged, SeatState
+from ivr.model.facts import SeatChanged, SeatState
+from ivr.model.outputs import Output
+from ivr.model.skills import Pool
+from ivr.routing.base import CoreBase
 from ivr.routing.seats_index import FreeSeats
 from ivr.routing.state import Call, CallState, QueueState, Seat
 from ivr.scheduling import Timer

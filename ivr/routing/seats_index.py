@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import heapq
 
-from ivr.routing.config import MAX_LEVEL, Pool, Strategy
-from ivr.routing.outputs import SeatState
+from ivr.model.facts import SeatState
+from ivr.model.skills import MAX_LEVEL, Pool, Strategy
 from ivr.routing.state import Seat
 
 Entry = tuple[float, float, int, Seat, int]

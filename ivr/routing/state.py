@@ -13,8 +13,8 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
-from ivr.routing.config import Pool, QueueConfig, SeatConfig, Step, Tier
-from ivr.routing.outputs import SeatState
+from ivr.model.facts import SeatState
+from ivr.model.skills import Pool, QueueConfig, SeatConfig, Step, Tier
 from ivr.scheduling import Timer
 
 

@@ -14,16 +14,17 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from ivr.clock import ManualClock
-from ivr.routing.config import CentreConfig, QueueConfig, SeatConfig, SkillConfig
-from ivr.routing.core import RoutingCore
-from ivr.routing.events import (
+from ivr.model.commands import OfferCall
+from ivr.model.events import (
     CallEnded,
     CallEnqueued,
     SeatAnswered,
     SeatLoggedIn,
     TransferRequested,
 )
-from ivr.routing.outputs import OfferCall, Output
+from ivr.model.outputs import Output
+from ivr.model.skills import CentreConfig, QueueConfig, SeatConfig, SkillConfig
+from ivr.routing.core import RoutingCore
 from ivr.scheduling import ListScheduler
 
 T = TypeVar("T")

@@ -28,9 +28,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ivr.clock import Clock
-from ivr.engine.commands import LookupCustomer, VerifyPassword
-from ivr.engine.events import CustomerFound, PasswordChecked
-from ivr.routing.config import Tier
+from ivr.model.commands import LookupCustomer, VerifyPassword
+from ivr.model.events import CustomerFound, PasswordChecked
+from ivr.model.skills import Tier
 from ivr.secret import Secret
 from ivr.storage import schema
 from ivr.storage.passwords import hash_password, verify_password

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.clock import Clock
-from ivr.routing.config import Tier
+from ivr.model.skills import Tier
 from ivr.secret import Secret
 from ivr.storage.customers import Customer, CustomerStore, write_customers
 

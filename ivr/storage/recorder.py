@@ -48,23 +48,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ivr.clock import Clock
-from ivr.engine.commands import CreateCallback, RecordVoicemail
-from ivr.engine.events import CallArrived
-from ivr.engine.facts import CallStarted, JourneyEnded, MenuInput, NodeEntered, Outcome
-from ivr.routing.config import CentreConfig
-from ivr.routing.outputs import (
+from ivr.model.commands import CreateCallback, RecordVoicemail
+from ivr.model.events import CallArrived
+from ivr.model.facts import (
     Abandoned,
     AlarmChanged,
     Answered,
     CallbackQueued,
+    CallStarted,
     Completed,
     Diverted,
+    JourneyEnded,
+    MenuInput,
+    NodeEntered,
+    Outcome,
     Queued,
     RingNoAnswer,
     SeatChanged,
     SeatState,
     Transferred,
 )
+from ivr.model.skills import CentreConfig
 from ivr.storage.records import (
     AlarmRecord,
     CallbackRecord,

@@ -20,8 +20,8 @@ from typing import IO
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ivr.clock import Clock
-from ivr.engine.commands import LookupCustomer
-from ivr.engine.events import CustomerFound
+from ivr.model.commands import LookupCustomer
+from ivr.model.events import CustomerFound
 from ivr.storage.backoffice import BackOffice
 from ivr.storage.customers import CustomerStore
 from ivr.storage.database import open_engine

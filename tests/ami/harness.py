@@ -13,12 +13,12 @@ from pydantic import SecretStr
 from ivr.ami.fake import FakeAsterisk
 from ivr.ami.settings import AmiSettings
 from ivr.clock import WallClock
-from ivr.flows.catalog import FlowCatalog
+from ivr.config.flow_files import load_catalog
 from ivr.live.customers import InMemoryCustomers
 from ivr.live.service import LiveService
 from ivr.live.settings import LiveSettings
-from ivr.routing.config import CentreConfig
-from ivr.routing.outputs import Fact
+from ivr.model.facts import Fact
+from ivr.model.skills import CentreConfig
 from ivr.routing.testing import centre
 from ivr.storage.recorder import Recorder
 
@@ -104,7 +104,7 @@ async def start_live(
 
     service = LiveService(
         centre=config,
-        flows=FlowCatalog.from_directory(FLOWS, config),
+        flows=load_catalog(FLOWS, config),
         ami=AmiSettings(
             host=fake.host,
             port=fake.port,

@@ -19,19 +19,19 @@ import pytest
 from ivr.ami.codec import AmiCodec, Message
 from ivr.ami.connection import ActionResult
 from ivr.clock import ManualClock
-from ivr.engine.events import CallArrived
 from ivr.errors import AmiError
 from ivr.live.driver import LiveDriver
 from ivr.live.settings import LiveSettings
-from ivr.routing.config import SeatConfig
-from ivr.routing.events import (
+from ivr.model.commands import OfferCall
+from ivr.model.events import (
+    CallArrived,
     CallEnded,
     SeatAnswered,
     SeatDeviceBusy,
     SeatDidNotAnswer,
     TransferRequested,
 )
-from ivr.routing.outputs import OfferCall
+from ivr.model.skills import SeatConfig
 from ivr.scheduling import Timer
 
 CAPTURES = Path(__file__).parent.parent / "fixtures" / "ami"

@@ -10,10 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr.ami.fake import FakeAsterisk, FakeChannel, SeatScript
-from ivr.engine.facts import CallStarted, JourneyEnded
 from ivr.live.settings import LiveSettings
-from ivr.routing.events import SeatLoggedIn, SeatLoggedOut, SeatReady
-from ivr.routing.outputs import SeatState
+from ivr.model.events import SeatLoggedIn, SeatLoggedOut, SeatReady
+from ivr.model.facts import CallStarted, JourneyEnded, SeatState
 
 from .harness import SECRET, Live, start_live, stop_live, until
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 
 from ivr.ami.fake import FakeAsterisk
-from ivr.engine.facts import JourneyEnded, MenuInput, Outcome
 from ivr.live.settings import LiveSettings
-from ivr.routing.events import SeatLoggedIn
-from ivr.routing.outputs import Answered, Completed, Queued, RingNoAnswer, Transferred
+from ivr.model.events import SeatLoggedIn
+from ivr.model.facts import (
+    Answered,
+    Completed,
+    JourneyEnded,
+    MenuInput,
+    Outcome,
+    Queued,
+    RingNoAnswer,
+    Transferred,
+)
 from ivr.storage.records import CallRecord
 
 from .harness import Live, live_centre, start_live, stop_live, until
@@ -212,7 +220,7 @@ async def test_callback_the_seat_does_not_answer_is_closed_and_frees_the_seat(
     fake: FakeAsterisk,
 ) -> None:
     from ivr.ami.fake import SeatScript
-    from ivr.routing.outputs import SeatState
+    from ivr.model.facts import SeatState
 
     fake.seats["PJSIP/1001"] = SeatScript(behaviour="noanswer")
     live = await start_live(fake, live_settings=LiveSettings(hold_callback_key="1"))

@@ -6,10 +6,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from ivr.ami.fake import FakeAsterisk
-from ivr.engine.facts import JourneyEnded
 from ivr.errors import AmiAuthenticationError
-from ivr.routing.events import SeatLoggedIn
-from ivr.routing.outputs import Abandoned, Answered
+from ivr.model.events import SeatLoggedIn
+from ivr.model.facts import Abandoned, Answered, JourneyEnded
 
 from .harness import Live, start_live, stop_live, until
 

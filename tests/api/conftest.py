@@ -16,10 +16,10 @@ from ivr.api.audit import AuditLog
 from ivr.api.auth import TokenBook
 from ivr.api.control import LocalControl
 from ivr.api.hub import Hub
+from ivr.api.settings import Role, TokenSettings
 from ivr.clock import ManualClock
-from ivr.config.settings import Role, TokenSettings
+from ivr.model.skills import CentreConfig
 from ivr.obs.floor import Floor
-from ivr.routing.config import CentreConfig
 from ivr.routing.core import RoutingCore
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler

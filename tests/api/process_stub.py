@@ -20,13 +20,13 @@ from pathlib import Path
 import structlog
 
 from ivr.api.control import LocalControl
-from ivr.api.runtime import Supervision
+from ivr.cli.settings import Settings
+from ivr.cli.supervision import Supervision
 from ivr.clock import WallClock
-from ivr.config.settings import Settings
-from ivr.engine.facts import CallStarted, NodeEntered
+from ivr.model.events import CallEnqueued
+from ivr.model.facts import CallStarted, NodeEntered
 from ivr.obs.logs import configure_logging
 from ivr.routing.core import RoutingCore
-from ivr.routing.events import CallEnqueued
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler
 from ivr.shutdown import GracefulShutdown

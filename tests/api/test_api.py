@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ivr.engine.facts import CallStarted, NodeEntered
 from ivr.errors import ConfigInvalidError, Problem
-from ivr.routing.events import CallEnqueued, SeatAnswered, SeatLoggedIn
-from ivr.routing.outputs import SeatState
+from ivr.model.events import CallEnqueued, SeatAnswered, SeatLoggedIn
+from ivr.model.facts import CallStarted, NodeEntered, SeatState
 from ivr.secret import Secret
 
 from .conftest import SEAT_1001, START, SUPERVISOR, WALLBOARD, Floorplan, auth

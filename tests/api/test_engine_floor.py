@@ -13,13 +13,13 @@ import pytest
 from ivr.api.app import create_app
 from ivr.api.audit import AuditLog
 from ivr.api.control import LocalControl
-from ivr.api.runtime import Supervision
+from ivr.cli.settings import Settings
+from ivr.cli.supervision import Supervision
 from ivr.clock import ManualClock
-from ivr.config.settings import Settings
+from ivr.config.flow_files import load_catalog
 from ivr.config.skills import load_centre
-from ivr.engine.events import CallArrived, DigitsCollected
 from ivr.engine.journey import Engine
-from ivr.flows.catalog import FlowCatalog
+from ivr.model.events import CallArrived, DigitsCollected
 from ivr.scheduling import ListScheduler
 from ivr.secret import Secret
 
@@ -37,7 +37,7 @@ async def engine_api(tmp_path: Path) -> AsyncIterator[tuple[LocalControl, httpx.
     sup = Supervision(settings, centre, clock=clock)
     engine = sup.wrap_engine(Engine)(
         centre=centre,
-        flows=FlowCatalog.from_directory(FIXTURES / "flows-secret", centre),
+        flows=load_catalog(FIXTURES / "flows-secret", centre),
         clock=clock,
         scheduler=ListScheduler(),
         rng=random.Random(0),

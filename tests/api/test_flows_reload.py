@@ -8,7 +8,7 @@ import httpx
 
 from ivr.api.app import create_app
 from ivr.api.control import flow_reloader
-from ivr.flows.catalog import FlowCatalog
+from ivr.config.flow_files import load_catalog
 
 from .conftest import SUPERVISOR, auth, build, tokens
 
@@ -32,7 +32,7 @@ async def test_a_broken_flow_file_is_refused_with_its_line_and_the_running_versi
     flows = tmp_path / "flows"
     flows.mkdir()
     (flows / "tiny.yaml").write_text(GOOD)
-    catalog = FlowCatalog.from_directory(flows)
+    catalog = load_catalog(flows)
     running = catalog.version
     _clock, _core, hub, control, audit, _ = build(tmp_path)
     control._reload = flow_reloader(catalog, flows, None)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.config.settings import Role, load_settings
+from ivr.api.settings import Role
+from ivr.cli.settings import load_settings
 from ivr.errors import ConfigInvalidError, ConfigSyntaxError
 
 ROOT = Path(__file__).parents[2]
@@ -170,7 +171,7 @@ def test_config_check_exits_1_with_every_problem(tmp_path: Path) -> None:
 def test_the_systemd_unit_gives_the_clean_stop_time_to_finish() -> None:
     import configparser
 
-    from ivr.config.settings import ShutdownSettings
+    from ivr.cli.settings import ShutdownSettings
 
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.optionxform = str  # type: ignore[assignment,method-assign]

@@ -149,9 +149,9 @@ async def test_calls_still_in_menus_when_the_drain_time_ends_are_reported() -> N
 
 def test_the_intake_gate_refuses_new_calls_with_a_busy_signal_once_closed() -> None:
     from ivr.clock import ManualClock
-    from ivr.engine.commands import Hangup
-    from ivr.engine.events import CallArrived, PlaybackFinished
-    from ivr.engine.facts import JourneyEnded, Outcome
+    from ivr.model.commands import Hangup
+    from ivr.model.events import CallArrived, PlaybackFinished
+    from ivr.model.facts import JourneyEnded, Outcome
     from ivr.shutdown import IntakeGate
 
     seen: list[object] = []

@@ -13,7 +13,7 @@ import pytest
 
 from ivr.api.app import create_app
 from ivr.api.server import HttpServer
-from ivr.routing.events import CallEnqueued, SeatLoggedIn
+from ivr.model.events import CallEnqueued, SeatLoggedIn
 
 from .conftest import SEAT_1001, SUPERVISOR, WALLBOARD, auth, build, tokens
 

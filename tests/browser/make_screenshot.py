@@ -24,12 +24,11 @@ from ivr.api.auth import TokenBook
 from ivr.api.control import LocalControl
 from ivr.api.hub import Hub
 from ivr.api.server import HttpServer
+from ivr.api.settings import Role, TokenSettings
 from ivr.clock import ManualClock, WallClock
-from ivr.config.settings import Role, TokenSettings
 from ivr.config.skills import load_centre
-from ivr.obs.floor import Floor
-from ivr.routing.core import RoutingCore
-from ivr.routing.events import (
+from ivr.model.commands import OfferCall
+from ivr.model.events import (
     CallEnded,
     CallEnqueued,
     SeatAnswered,
@@ -37,7 +36,8 @@ from ivr.routing.events import (
     SeatLoggedOut,
     SeatPaused,
 )
-from ivr.routing.outputs import OfferCall
+from ivr.obs.floor import Floor
+from ivr.routing.core import RoutingCore
 from ivr.scheduling import ListScheduler
 
 ROOT = Path(__file__).parents[2]

@@ -18,11 +18,11 @@ from ivr.api.auth import TokenBook
 from ivr.api.control import LocalControl
 from ivr.api.hub import Hub
 from ivr.api.server import HttpServer
+from ivr.api.settings import Role, TokenSettings
 from ivr.clock import WallClock
-from ivr.config.settings import Role, TokenSettings
+from ivr.model.events import CallEnded, CallEnqueued, SeatAnswered, SeatLoggedIn
 from ivr.obs.floor import Floor
 from ivr.routing.core import RoutingCore
-from ivr.routing.events import CallEnded, CallEnqueued, SeatAnswered, SeatLoggedIn
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler
 

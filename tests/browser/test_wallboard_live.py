@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from ivr.ami.fake import FakeAsterisk, SeatScript
 from ivr.ami.settings import AmiSettings
 from ivr.api.control import DriverControl
-from ivr.api.runtime import Supervision
+from ivr.cli.settings import Settings
+from ivr.cli.supervision import Supervision
 from ivr.clock import WallClock
-from ivr.config.settings import Settings
-from ivr.flows.catalog import FlowCatalog
+from ivr.config.flow_files import load_catalog
 from ivr.live.service import LiveService, journey_engine
 from ivr.routing.testing import centre
 
@@ -71,7 +71,7 @@ def floor(engine_thread: EngineThread) -> Iterator[Floor]:
         sup = Supervision(settings, config, clock=clock)
         service = LiveService(
             centre=config,
-            flows=FlowCatalog.from_directory(FLOWS, config),
+            flows=load_catalog(FLOWS, config),
             ami=AmiSettings(host=fake.host, port=fake.port, secret=SecretStr(AMI_SECRET)),
             sinks=[sup.hub.observe],
             clock=clock,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from ivr.config.yamlsrc import load_yaml, parse_yaml, validate
 from ivr.errors import ConfigInvalidError, ConfigSyntaxError
+from ivr.yamlsrc import load_yaml, parse_yaml, validate
 
 
 class Inner(BaseModel):

@@ -9,12 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import LookupCustomer
-from ivr.engine.events import CallArrived, CustomerFound
+from ivr.config.flow_files import load_catalog
 from ivr.engine.journey import Engine
-from ivr.flows.catalog import FlowCatalog
-from ivr.routing.events import CallEnded, SeatAnswered, SeatLoggedIn
-from ivr.routing.outputs import OfferCall
+from ivr.model.commands import LookupCustomer, OfferCall
+from ivr.model.events import CallArrived, CallEnded, CustomerFound, SeatAnswered, SeatLoggedIn
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler
 
@@ -45,7 +43,7 @@ def engine(tmp: Path) -> tuple[Engine, ManualClock, ListScheduler]:
     clock, scheduler = ManualClock(1_800_000_000.0), ListScheduler()
     e = Engine(
         centre=config,
-        flows=FlowCatalog.from_directory(tmp / "flows", config),
+        flows=load_catalog(tmp / "flows", config),
         clock=clock,
         scheduler=scheduler,
     )

@@ -7,21 +7,30 @@ from pathlib import Path
 import pytest
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import CollectDigits, CreateCallback, Hangup, RecordVoicemail, StartHold
-from ivr.engine.events import CallArrived, DigitsCollected, PlaybackFinished
-from ivr.engine.facts import CallStarted, JourneyEnded, MenuInput, Outcome
+from ivr.config.flow_files import load_catalog
 from ivr.engine.journey import Engine, Phase
-from ivr.flows.catalog import FlowCatalog
-from ivr.routing.config import AlarmConfig, Exit, ExitAction
-from ivr.routing.events import (
+from ivr.model.commands import (
+    CollectDigits,
+    CreateCallback,
+    Hangup,
+    OfferCall,
+    RecordVoicemail,
+    StartHold,
+)
+from ivr.model.events import (
+    CallArrived,
     CallbackConnected,
     CallbackRequested,
     CallEnded,
+    DigitsCollected,
+    PlaybackFinished,
     SeatAnswered,
     SeatLoggedIn,
     TransferRequested,
 )
-from ivr.routing.outputs import Answered, OfferCall, Output, Queued
+from ivr.model.facts import Answered, CallStarted, JourneyEnded, MenuInput, Outcome, Queued
+from ivr.model.outputs import Output
+from ivr.model.skills import AlarmConfig, Exit, ExitAction
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler
 
@@ -106,7 +115,7 @@ class Run:
         self.scheduler = ListScheduler()
         self.engine = Engine(
             centre=config,
-            flows=FlowCatalog.from_directory(tmp / "flows", config),
+            flows=load_catalog(tmp / "flows", config),
             clock=self.clock,
             scheduler=self.scheduler,
         )

@@ -15,19 +15,20 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from ivr.engine.events import DigitsCollected, PlaybackFinished
-from ivr.engine.facts import CallStarted, JourneyEnded
 from ivr.engine.journey import Phase
-from ivr.routing.config import AlarmConfig, Exit, ExitAction
-from ivr.routing.events import (
+from ivr.model.events import (
     CallbackRequested,
     CallEnded,
+    DigitsCollected,
+    PlaybackFinished,
     SeatAnswered,
     SeatDidNotAnswer,
     SeatLoggedIn,
     SeatLoggedOut,
     TransferRequested,
 )
+from ivr.model.facts import CallStarted, JourneyEnded
+from ivr.model.skills import AlarmConfig, Exit, ExitAction
 from ivr.routing.state import CallState
 
 from .test_journey import Run

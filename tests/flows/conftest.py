@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from ivr.clock import ManualClock
+from ivr.config.flow_files import load_catalog
 from ivr.config.skills import load_centre
-from ivr.engine.commands import (
+from ivr.flows.catalog import FlowCatalog
+from ivr.flows.interpreter import FlowInterpreter, FlowRun
+from ivr.model.commands import (
     CollectDigits,
     LookupCustomer,
     PlayPrompts,
@@ -21,17 +24,15 @@ from ivr.engine.commands import (
     SayValue,
     VerifyPassword,
 )
-from ivr.engine.directives import FlowDone, ToQueue
-from ivr.engine.events import (
+from ivr.model.directives import FlowDone, ToQueue
+from ivr.model.events import (
     CustomerFound,
     DigitsCollected,
     PasswordChecked,
     PlaybackFinished,
 )
-from ivr.engine.facts import MenuInput, NodeEntered
-from ivr.flows.catalog import FlowCatalog
-from ivr.flows.interpreter import FlowInterpreter, FlowRun
-from ivr.routing.config import CentreConfig, Tier
+from ivr.model.facts import MenuInput, NodeEntered
+from ivr.model.skills import CentreConfig, Tier
 from ivr.secret import Secret
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,7 +167,7 @@ def centre() -> CentreConfig:
 
 @pytest.fixture(scope="session")
 def catalog(centre: CentreConfig) -> FlowCatalog:
-    return FlowCatalog.from_directory(ROOT / "flows", centre)
+    return load_catalog(ROOT / "flows", centre)
 
 
 @pytest.fixture

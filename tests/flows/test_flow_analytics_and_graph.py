@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ivr.engine.facts import JourneyEnded, Outcome
-from ivr.flows.analytics import menu_paths, to_markdown
+from ivr.config.flow_files import read_flow_set
 from ivr.flows.graph import to_dot, to_mermaid
-from ivr.flows.loader import read_flow_set
-from ivr.routing.outputs import Queued
+from ivr.measures.menu_paths import menu_paths, to_markdown
+from ivr.model.facts import JourneyEnded, Outcome, Queued
 
 from .conftest import ROOT, Caller
 
@@ -78,7 +77,7 @@ def test_the_mermaid_drawing_has_every_node_and_labelled_digits() -> None:
 
 
 def test_the_menu_report_never_lists_what_callers_typed_only_that_they_entered_something() -> None:
-    from ivr.engine.facts import MenuInput, NodeEntered
+    from ivr.model.facts import MenuInput, NodeEntered
 
     facts = []
     for i in range(50):

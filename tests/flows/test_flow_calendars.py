@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.flows.loader import read_flow_set
-from ivr.flows.model import Calendar
+from ivr.config.flow_files import read_flow_set
 from ivr.flows.timecal import OpenHours, parse_days, parse_holidays, parse_span
+from ivr.model.flow import Calendar
 
 from .conftest import shanghai
 

@@ -6,9 +6,6 @@ import dataclasses
 
 import pytest
 
-from ivr.engine.commands import CollectDigits, LookupCustomer, PlayPrompts
-from ivr.engine.directives import ToQueue
-from ivr.engine.facts import MenuInput, NodeEntered
 from ivr.flows.fast import (
     collect_digits,
     lookup_customer,
@@ -17,7 +14,10 @@ from ivr.flows.fast import (
     play_prompts,
     to_queue,
 )
-from ivr.routing.config import Tier
+from ivr.model.commands import CollectDigits, LookupCustomer, PlayPrompts
+from ivr.model.directives import ToQueue
+from ivr.model.facts import MenuInput, NodeEntered
+from ivr.model.skills import Tier
 
 
 @pytest.mark.parametrize(

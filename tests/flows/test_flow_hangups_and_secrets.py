@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import VerifyPassword
-from ivr.engine.directives import ToQueue
-from ivr.engine.events import DigitsCollected, PlaybackFinished
-from ivr.engine.facts import MenuInput
 from ivr.flows.catalog import FlowCatalog
 from ivr.flows.interpreter import FlowInterpreter
+from ivr.model.commands import VerifyPassword
+from ivr.model.directives import ToQueue
+from ivr.model.events import DigitsCollected, PlaybackFinished
+from ivr.model.facts import MenuInput
 from ivr.secret import Secret
 
 from .conftest import CLOSED, Caller, FakeQueues
@@ -156,7 +156,7 @@ def test_a_driver_that_sends_a_password_as_text_still_gets_it_masked(call: Calle
 
 
 def test_a_failure_at_the_password_check_does_not_leak_it(call: Caller) -> None:
-    from ivr.engine.events import ActionFailed
+    from ivr.model.events import ActionFailed
 
     walk = call(["1", "1", "20240001"], customer=KNOWN, account=ACCOUNT)
     run = walk.run

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import (
+from ivr.model.commands import (
     CollectDigits,
     CreateCallback,
     Hangup,
@@ -17,10 +17,10 @@ from ivr.engine.commands import (
     TransferOut,
     VerifyPassword,
 )
-from ivr.engine.directives import FlowDone, ToQueue
-from ivr.engine.events import ActionFailed, DigitsCollected, PlaybackFinished
-from ivr.engine.facts import Outcome
-from ivr.routing.config import Tier
+from ivr.model.directives import FlowDone, ToQueue
+from ivr.model.events import ActionFailed, DigitsCollected, PlaybackFinished
+from ivr.model.facts import Outcome
+from ivr.model.skills import Tier
 from ivr.secret import Secret
 
 from .conftest import CLOSED, OPEN, SHANGHAI, Caller, FakeQueues, shanghai

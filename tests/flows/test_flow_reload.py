@@ -9,12 +9,11 @@ import pytest
 from structlog.testing import capture_logs
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import CollectDigits
-from ivr.engine.events import CustomerFound, PlaybackFinished
-from ivr.flows.catalog import FlowCatalog
+from ivr.config.flow_files import load_catalog, reload_catalog
 from ivr.flows.interpreter import FlowInterpreter
-from ivr.flows.reload import FlowWatcher, reload_catalog
-from ivr.routing.config import CentreConfig
+from ivr.model.commands import CollectDigits
+from ivr.model.events import CustomerFound, PlaybackFinished
+from ivr.model.skills import CentreConfig
 
 from .conftest import OPEN, ROOT, FakeQueues
 
@@ -44,7 +43,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_a_changed_flow_serves_new_calls_and_running_calls_keep_theirs(
     flows: Path, centre: CentreConfig
 ) -> None:
-    catalog = FlowCatalog.from_directory(flows, centre)
+    catalog = load_catalog(flows, centre)
     interp = FlowInterpreter(catalog, clock=ManualClock(OPEN), queues=FakeQueues())
     old_run, _ = interp.start(call_id="old", caller="13800138000", dnis="10000")
     edit(flows / "hotline.yaml", "prompts: custom/main-menu", "prompts: [custom/main-menu, beep]")
@@ -62,7 +61,7 @@ def test_a_changed_flow_serves_new_calls_and_running_calls_keep_theirs(
 def test_a_broken_file_keeps_its_previous_version_and_the_log_says_why(
     flows: Path, centre: CentreConfig
 ) -> None:
-    catalog = FlowCatalog.from_directory(flows, centre)
+    catalog = load_catalog(flows, centre)
     before = catalog.bundle.flows["hotline"].version
     edit(flows / "hotline.yaml", "next: identify", "next: identfy")
     edit(
@@ -83,7 +82,7 @@ def test_a_broken_file_keeps_its_previous_version_and_the_log_says_why(
 def test_a_change_that_breaks_another_flow_is_refused_whole(
     flows: Path, centre: CentreConfig
 ) -> None:
-    catalog = FlowCatalog.from_directory(flows, centre)
+    catalog = load_catalog(flows, centre)
     before = catalog.bundle.version
     (flows / "verify-caller.yaml").unlink()  # hotline calls it
     with capture_logs() as logs:
@@ -93,20 +92,10 @@ def test_a_change_that_breaks_another_flow_is_refused_whole(
     assert any(e["event"] == "flows_reload_rejected" for e in logs)
 
 
-def test_the_watcher_reloads_only_when_a_file_changed(flows: Path, centre: CentreConfig) -> None:
-    catalog = FlowCatalog.from_directory(flows, centre)
-    watcher = FlowWatcher(catalog, flows, centre)
-    assert watcher.poll() is None
-    edit(flows / "demo-menu.yaml", '"9": bye', '"9": bye\n      "8": bye')
-    result = watcher.poll()
-    assert result is not None and result.changed
-    assert watcher.poll() is None
-
-
 def test_a_new_broken_file_is_left_out_and_the_rest_goes_on(
     flows: Path, centre: CentreConfig
 ) -> None:
-    catalog = FlowCatalog.from_directory(flows, centre)
+    catalog = load_catalog(flows, centre)
     (flows / "new-line.yaml").write_text(
         "flow: new-line\ndnis: ['10086']\nstart: x\nnodes: {x: {type: hangup, reasn: typo}}\n"
     )

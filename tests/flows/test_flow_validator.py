@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ivr.config.flow_files import read_flow_set
 from ivr.errors import Problem
 from ivr.flows.checks import check_flow_set
-from ivr.flows.loader import read_flow_set
-from ivr.routing.config import CentreConfig
+from ivr.model.skills import CentreConfig
 
 from .conftest import ROOT
 

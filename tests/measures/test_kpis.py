@@ -2,19 +2,21 @@
 
 import pytest
 
-from ivr.engine.facts import CallStarted, JourneyEnded, Outcome
 from ivr.measures import Measures, MeasuresConfig, ServiceLevelBasis
-from ivr.routing.config import CentreConfig, QueueConfig, SeatConfig
-from ivr.routing.outputs import (
+from ivr.model.facts import (
     Abandoned,
     AlarmChanged,
     Answered,
     CallbackQueued,
+    CallStarted,
+    JourneyEnded,
+    Outcome,
     Queued,
     SeatChanged,
     SeatState,
     Transferred,
 )
+from ivr.model.skills import CentreConfig, QueueConfig, SeatConfig
 
 CENTRE = CentreConfig(
     queues=(

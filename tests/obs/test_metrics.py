@@ -8,10 +8,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ivr.ami.connection import Counters as AmiCounters
 from ivr.clock import ManualClock
+from ivr.model.events import CallEnded, CallEnqueued, SeatAnswered, SeatLoggedIn
 from ivr.obs.floor import Floor
 from ivr.obs.metrics import Metrics, TimedEngine
 from ivr.routing.core import RoutingCore
-from ivr.routing.events import CallEnded, CallEnqueued, SeatAnswered, SeatLoggedIn
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler
 

@@ -1,6 +1,6 @@
 """The routing core's memory does not grow with the number of calls it has routed."""
 
-from ivr.routing.events import CallEnded, CallEnqueued, SeatAnswered
+from ivr.model.events import CallEnded, CallEnqueued, SeatAnswered
 from ivr.routing.testing import Desk, centre
 
 

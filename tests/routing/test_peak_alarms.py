@@ -1,9 +1,10 @@
 """Peak alarms (REQUIREMENTS §4): waiting callers against open seats, and forced diversion."""
 
+from ivr.model.commands import Divert
+from ivr.model.events import SeatPaused
+from ivr.model.facts import AlarmChanged, Queued
+from ivr.model.skills import AlarmConfig, Exit, ExitAction, Tier
 from ivr.routing.alarms import next_level
-from ivr.routing.config import AlarmConfig, Exit, ExitAction, Tier
-from ivr.routing.events import SeatPaused
-from ivr.routing.outputs import AlarmChanged, Divert, Queued
 from ivr.routing.testing import Desk, centre
 
 OVERFLOW = Exit(action=ExitAction.FLOW, target="overflow-callback")

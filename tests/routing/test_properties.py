@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from ivr.routing.config import Pool, Step, Tier
-from ivr.routing.events import (
+from ivr.model.commands import OfferCall, PlaceCallback
+from ivr.model.events import (
     CallbackRequested,
     SeatDeviceBusy,
     SeatDidNotAnswer,
@@ -22,17 +22,9 @@ from ivr.routing.events import (
     SeatPaused,
     SeatReady,
 )
-from ivr.routing.outputs import (
-    Abandoned,
-    Completed,
-    Diverted,
-    OfferCall,
-    Output,
-    PlaceCallback,
-    Queued,
-    SeatState,
-    Transferred,
-)
+from ivr.model.facts import Abandoned, Completed, Diverted, Queued, SeatState, Transferred
+from ivr.model.outputs import Output
+from ivr.model.skills import Pool, Step, Tier
 from ivr.routing.state import CallState
 from ivr.routing.testing import Desk, centre
 

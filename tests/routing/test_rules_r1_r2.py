@@ -1,7 +1,8 @@
 """R1 and R2 (REQUIREMENTS §3): specialists first, then comprehensive seats; unknown service to a comprehensive seat."""
 
-from ivr.routing.config import Pool, Step
-from ivr.routing.outputs import OfferCall, Queued
+from ivr.model.commands import OfferCall
+from ivr.model.facts import Queued
+from ivr.model.skills import Pool, Step
 from ivr.routing.testing import Desk, centre
 
 QUEUES = [

@@ -1,7 +1,8 @@
 """R3 (transfers keep top priority and their context) and R4 (VIP priority and the best seat)."""
 
-from ivr.routing.config import Strategy, Tier, TierPolicy
-from ivr.routing.outputs import Answered, OfferCall, Queued, SeatState, Transferred
+from ivr.model.commands import OfferCall
+from ivr.model.facts import Answered, Queued, SeatState, Transferred
+from ivr.model.skills import Strategy, Tier, TierPolicy
 from ivr.routing.testing import Desk, centre
 
 QUEUES = [{"name": "general"}, {"name": "billing", "skill": "billing", "wrap_up_s": 0}]

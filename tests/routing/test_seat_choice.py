@@ -1,6 +1,6 @@
 """A seat that becomes free takes the best waiting call among the queues it serves."""
 
-from ivr.routing.config import Pool, Step
+from ivr.model.skills import Pool, Step
 from ivr.routing.testing import Desk, centre
 
 

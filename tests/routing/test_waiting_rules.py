@@ -3,8 +3,8 @@
 import pytest
 
 from ivr.errors import IllegalTransitionError, UnknownQueueError
-from ivr.routing.config import Exit, ExitAction, NoAnswer
-from ivr.routing.events import (
+from ivr.model.commands import Announce, CancelOffer, Divert, PlaceCallback
+from ivr.model.events import (
     CallbackConnected,
     CallbackRequested,
     SeatDeviceBusy,
@@ -12,17 +12,8 @@ from ivr.routing.events import (
     SeatPaused,
     SeatReady,
 )
-from ivr.routing.outputs import (
-    Abandoned,
-    Announce,
-    Answered,
-    CancelOffer,
-    Divert,
-    PlaceCallback,
-    Queued,
-    RingNoAnswer,
-    SeatState,
-)
+from ivr.model.facts import Abandoned, Answered, Queued, RingNoAnswer, SeatState
+from ivr.model.skills import Exit, ExitAction, NoAnswer
 from ivr.routing.testing import Desk, centre
 
 GENERAL = {"name": "general"}
@@ -239,7 +230,7 @@ def test_an_answer_from_a_seat_that_was_not_ringing_names_the_state_and_the_even
     desk = Desk(centre([GENERAL, billing()], seats("a", "b")))
     desk.login("a")
     desk.call("c1", "billing")
-    from ivr.routing.events import SeatAnswered
+    from ivr.model.events import SeatAnswered
 
     with pytest.raises(IllegalTransitionError, match=r"SeatAnswered for call c1 in state ringing"):
         desk.send(SeatAnswered(call_id="c1", seat_id="b"))

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from ivr.routing.outputs import Abandoned, Answered, Queued
+from ivr.model.facts import Abandoned, Answered, Queued
 from sim import scenario as sc
 from sim.distributions import Never
 from sim.theory import cobham, erlang_a, erlang_c

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ivr.engine.events import DigitsCollected
+from ivr.model.events import DigitsCollected
 from ivr.secret import Secret
 from sim import scenario as sc
 from sim.driver import Driver

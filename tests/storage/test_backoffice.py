@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import CreateCallback, RecordVoicemail
-from ivr.engine.facts import CallStarted, JourneyEnded, Outcome
 from ivr.errors import StorageError
-from ivr.routing.outputs import AlarmChanged
+from ivr.model.commands import CreateCallback, RecordVoicemail
+from ivr.model.facts import AlarmChanged, CallStarted, JourneyEnded, Outcome
 from ivr.storage import Recorder, Storage, schema
 
 from .test_recorder import answered_call

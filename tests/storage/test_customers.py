@@ -9,9 +9,9 @@ import structlog
 from sqlalchemy import text
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import LookupCustomer, VerifyPassword
-from ivr.engine.events import CustomerFound, PasswordChecked
-from ivr.routing.config import Tier
+from ivr.model.commands import LookupCustomer, VerifyPassword
+from ivr.model.events import CustomerFound, PasswordChecked
+from ivr.model.skills import Tier
 from ivr.secret import Secret
 from ivr.storage import Storage, schema
 from ivr.storage.customers import Customer

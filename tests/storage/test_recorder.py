@@ -6,14 +6,18 @@ import re
 from pathlib import Path
 
 from ivr.clock import ManualClock
-from ivr.engine.commands import CreateCallback, RecordVoicemail
-from ivr.engine.facts import CallStarted, JourneyEnded, MenuInput, NodeEntered, Outcome
-from ivr.routing.outputs import (
+from ivr.model.commands import CreateCallback, RecordVoicemail
+from ivr.model.facts import (
     Abandoned,
     AlarmChanged,
     Answered,
+    CallStarted,
     Completed,
     Diverted,
+    JourneyEnded,
+    MenuInput,
+    NodeEntered,
+    Outcome,
     Queued,
     RingNoAnswer,
     SeatChanged,

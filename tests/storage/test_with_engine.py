@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.engine.facts import JourneyEnded
+from ivr.model.facts import JourneyEnded
 from ivr.storage import CallRecord, QueueLogRow, Record, Recorder, Storage
 
 from .conftest import make_settings

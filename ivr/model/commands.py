@@ -1,19 +1,80 @@
-"""What the engine asks a driver to do on a call's media side.
+"""What the engine asks a driver to do: one frozen dataclass per command.
 
-The routing core's commands (:mod:`ivr.routing.outputs`: ``OfferCall``,
-``CancelOffer``, ``PlaceCallback``, ``Announce``) come through the engine
-unchanged and are carried out by the same drivers. Each command here is
-answered by the event named in its docstring; the others are answered by
-nothing.
+The routing core's commands (``OfferCall``, ``CancelOffer``, ``Divert``,
+``PlaceCallback``, ``Announce``) ring seats and place callbacks; the flow's
+media commands (``PlayPrompts`` … ``Hangup``) act on the caller's channel.
+Each media command is answered by the event named in its docstring; the others
+are answered by nothing. A driver carries out every command it is given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ivr.routing.outputs import Command
+from ivr.model.skills import Exit
 from ivr.secret import Secret
+
+
+class Command:
+    """Something the driver must do."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferCall(Command):
+    """Ring ``seat_id`` for the call (live: dial ``endpoint``); the screen pop is ``context``."""
+
+    call_id: str
+    seat_id: str
+    queue: str
+    endpoint: str | None
+    ring_timeout_s: float
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOffer(Command):
+    """Stop ringing the seat: the caller hung up while it rang."""
+
+    call_id: str
+    seat_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Divert(Command):
+    """The call leaves the queue (or is refused by it) and goes to ``exit``.
+
+    ``reason``: ``alarm1`` or ``alarm2`` (peak diversion at arrival),
+    ``max_wait``, ``full``.
+    """
+
+    call_id: str
+    queue: str
+    reason: str
+    exit: Exit
+    waited_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceCallback(Command):
+    """A callback reached the head of its queue and ``seat_id`` is reserved: call the customer."""
+
+    call_id: str
+    seat_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Announce(Command):
+    """Tell the waiting caller their position and estimated wait."""
+
+    call_id: str
+    queue: str
+    position: int
+    estimated_wait_s: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,11 +34,11 @@ from ivr.api.auth import TokenBook
 from ivr.api.control import Control
 from ivr.api.hub import Hub
 from ivr.api.server import HttpServer
+from ivr.cli.settings import Settings
 from ivr.clock import Clock
-from ivr.config.settings import Settings
+from ivr.model.skills import CentreConfig
 from ivr.obs.floor import Floor, FloorSource
 from ivr.obs.metrics import AmiCounts, Metrics, TimedEngine
-from ivr.routing.config import CentreConfig
 from ivr.shutdown import IntakeGate, ShutdownPlan, nothing
 
 log = structlog.get_logger("ivr.api")

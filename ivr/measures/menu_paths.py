@@ -15,9 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivr.engine.facts import JourneyEnded, MenuInput, NodeEntered, Outcome
 from ivr.measures.histogram import WaitHistogram
-from ivr.routing.outputs import Queued
+from ivr.model.facts import JourneyEnded, MenuInput, NodeEntered, Outcome, Queued
 
 # A menu choice is a key or two; anything longer was typed data (an account, a date)
 # and is counted as "entered": it is customer data, and counting each value would

@@ -1,8 +1,11 @@
-"""What the routing core is told: one frozen dataclass per event.
+"""What a driver tells the engine: one frozen dataclass per event.
 
-The journey (``ivr.engine``) hands these to ``RoutingCore.handle``; tests do
-too. Seat events come from the supervisor's API, from Asterisk's device state
-or from the simulator's shift plan; call events from the journey.
+Call media events (``CallArrived`` … ``ActionFailed``) answer the engine's
+media commands; call routing events (``CallEnded``, ``SeatAnswered``,
+``TransferRequested``, callbacks) come from the PBX or the simulated callers;
+seat events (``SeatLoggedIn`` … ``SeatDeviceBusy``) from the supervisor's API,
+Asterisk's device state or the simulator's shift plan. ``CallEnqueued`` is the
+journey's own request to the routing core.
 """
 
 from __future__ import annotations
@@ -11,7 +14,67 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ivr.routing.config import Tier
+from ivr.model.skills import Tier
+from ivr.secret import Secret
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallArrived:
+    """A call rang at the centre. ``dnis`` (the number dialled) picks the flow (REQUIREMENTS §1)."""
+
+    call_id: str
+    caller: str
+    dnis: str
+    language: str | None = None
+    channel: str = ""  # live: Asterisk's channel name
+    linkedid: str = ""  # live: Asterisk's linkedid (the conversation)
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaybackFinished:
+    """A prompt (or a ``say``) ended; ``digit`` is the key that interrupted it, if any."""
+
+    call_id: str
+    digit: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigitsCollected:
+    """The digits a ``CollectDigits`` gathered; empty on time-out.
+
+    A driver answers a ``CollectDigits(secret=True)`` with a :class:`Secret`,
+    never a ``str``, so that the digits cannot reach a log through this event.
+    """
+
+    call_id: str
+    digits: str | Secret
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerFound:
+    """The answer to ``LookupCustomer``: ``None`` when nobody matched."""
+
+    call_id: str
+    customer: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordChecked:
+    """The answer to ``VerifyPassword``."""
+
+    call_id: str
+    outcome: Literal["ok", "wrong", "locked", "no_password"]
+    failures: int = 0  # failed attempts so far, after this one
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionFailed:
+    """The driver could not carry out a command for this call (Asterisk said error, a lookup failed)."""
+
+    call_id: str
+    command: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

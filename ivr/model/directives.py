@@ -1,7 +1,7 @@
 """How the flow interpreter hands a call back to the journey.
 
-The interpreter's outputs are the media commands of :mod:`ivr.engine.commands`
-(which the journey passes to the driver), facts (:mod:`ivr.engine.facts`), and
+The interpreter's outputs are the media commands of :mod:`ivr.model.commands`
+(which the journey passes to the driver), facts (:mod:`ivr.model.facts`), and
 one of these when the flow is done with the call.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivr.engine.facts import Outcome
-from ivr.routing.config import Tier
+from ivr.model.facts import Outcome
+from ivr.model.skills import Tier
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

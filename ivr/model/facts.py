@@ -1,20 +1,24 @@
-"""What the routing core answers: commands a driver must carry out, and facts for the records.
+"""What happened, for the records, the measures and the wallboard: one frozen dataclass per fact.
 
-Commands (:class:`Command`) ask the driver to do something on a real or
-simulated call. Facts (:class:`Fact`) say what happened, stamped with the
-injected clock's time, for the call records, the queue log, the simulator's
-measures and the wallboard. A driver that does not care about a fact ignores
-it.
+Every fact carries ``at`` (the injected clock's time). The journey's facts
+(``CallStarted``, ``NodeEntered``, ``MenuInput``, ``JourneyEnded``) and the
+routing core's (``Queued`` … ``AlarmChanged``) together are everything the call
+records, the queue log, the simulator's measures and the menu path report need.
+No fact ever holds a secret: ``MenuInput`` of a secret collect says
+``secret=True`` and carries no digits. Each journey ends with exactly one
+``JourneyEnded``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from ivr.routing.config import Exit
+
+class Fact:
+    """Something that happened, for the records."""
+
+    __slots__ = ()
 
 
 class SeatState(StrEnum):
@@ -24,78 +28,6 @@ class SeatState(StrEnum):
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"  # after-call work for the queue's wrap_up_s
     PAUSED = "paused"
-
-
-class Command:
-    """Something the driver must do."""
-
-    __slots__ = ()
-
-
-class Fact:
-    """Something that happened, for the records."""
-
-    __slots__ = ()
-
-
-# --- commands -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OfferCall(Command):
-    """Ring ``seat_id`` for the call (live: dial ``endpoint``); the screen pop is ``context``."""
-
-    call_id: str
-    seat_id: str
-    queue: str
-    endpoint: str | None
-    ring_timeout_s: float
-    context: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CancelOffer(Command):
-    """Stop ringing the seat: the caller hung up while it rang."""
-
-    call_id: str
-    seat_id: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Divert(Command):
-    """The call leaves the queue (or is refused by it) and goes to ``exit``.
-
-    ``reason``: ``alarm1`` or ``alarm2`` (peak diversion at arrival),
-    ``max_wait``, ``full``.
-    """
-
-    call_id: str
-    queue: str
-    reason: str
-    exit: Exit
-    waited_s: float = 0.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlaceCallback(Command):
-    """A callback reached the head of its queue and ``seat_id`` is reserved: call the customer."""
-
-    call_id: str
-    seat_id: str
-    number: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Announce(Command):
-    """Tell the waiting caller their position and estimated wait."""
-
-    call_id: str
-    queue: str
-    position: int
-    estimated_wait_s: float
-
-
-# --- facts --------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,4 +137,56 @@ class AlarmChanged(Fact):
     at: float
 
 
-Output = Command | Fact
+class Outcome(StrEnum):
+    """How a journey ended (one per call, whatever its legs)."""
+
+    ANSWERED = "answered"  # a seat talked to the caller
+    ABANDONED = "abandoned"  # the caller hung up while waiting for a seat
+    SELF_SERVICE = "self_service"  # the flow finished the business without a seat
+    MENU_HANGUP = "menu_hangup"  # the caller hung up in the menu before asking for a seat
+    DIVERTED = "diverted"  # a peak alarm or a queue exit sent the call away (busy, other site)
+    CALLBACK = "callback"  # the caller left a callback request
+    VOICEMAIL = "voicemail"
+    TRANSFERRED_OUT = "transferred_out"  # sent to an outside number
+    FAILED = "failed"  # the engine could not serve the call (a driver error)
+    INTERRUPTED = (
+        "interrupted"  # still up when the engine stopped: its record is closed at the stop
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStarted(Fact):
+    call_id: str
+    caller: str
+    dnis: str
+    flow: str
+    flow_version: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeEntered(Fact):
+    call_id: str
+    flow: str
+    node: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MenuInput(Fact):
+    """What the caller did at a menu or collect node: ``choice`` is the digits, ``timeout`` or ``invalid``."""
+
+    call_id: str
+    flow: str
+    node: str
+    choice: str
+    secret: bool
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JourneyEnded(Fact):
+    call_id: str
+    outcome: Outcome
+    reason: str
+    at: float

@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ivr.model.calendar_text import parse_days, parse_holidays, parse_span
+
 NODE_ID = r"^[A-Za-z][A-Za-z0-9_-]*$"
 VAR = r"^[a-z][a-z0-9_]*$"
 PROMPT = r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*$"
@@ -393,9 +395,6 @@ class Flow(_Model):
     nodes: dict[NodeId, Node] = Field(min_length=1)
 
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 class Calendar(_Model):
     """Opening hours by weekday in a named time zone, and holidays (closed, or holiday hours)."""
 
@@ -425,7 +424,6 @@ class Calendar(_Model):
     @field_validator("open")
     @classmethod
     def _check_open(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        from ivr.flows.timecal import parse_days, parse_span
 
         for key, spans in value.items():
             parse_days(key)
@@ -436,7 +434,6 @@ class Calendar(_Model):
     @field_validator("holiday_open")
     @classmethod
     def _check_holiday_open(cls, value: list[str]) -> list[str]:
-        from ivr.flows.timecal import parse_span
 
         for span in value:
             parse_span(span)
@@ -445,7 +442,6 @@ class Calendar(_Model):
     @field_validator("holidays")
     @classmethod
     def _check_holidays(cls, value: list[str]) -> list[str]:
-        from ivr.flows.timecal import parse_holidays
 
         parse_holidays(value)
         return value

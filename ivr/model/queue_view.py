@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ivr.routing.config import Tier
+from ivr.model.skills import Tier
 
 
 class QueueView(Protocol):

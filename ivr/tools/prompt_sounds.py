@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ivr.errors import ConfigError, Problem
 from ivr.flows.checks import prompts_of
-from ivr.flows.loader import FlowSet
-from ivr.flows.model import CUSTOM_PREFIX
-from ivr.routing.config import CentreConfig
+from ivr.flows.source import FlowSet
+from ivr.model.flow import CUSTOM_PREFIX
+from ivr.model.skills import CentreConfig
 
 SOUND_FORMATS = ("wav", "gsm", "ulaw", "alaw", "sln", "sln16", "g722", "g729", "wav16")
 # espeak-ng voices for the languages our flows offer

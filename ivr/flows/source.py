@@ -1,0 +1,60 @@
+"""A flows directory as read: each flow validated with its source positions, calendars, prompts.
+
+Pure: :func:`parse_flow` takes a file's text; reading the files from disk is
+:mod:`ivr.config.flow_files`. Structure problems come from the pydantic
+models with their file, line and field; graph problems from
+:mod:`ivr.flows.checks`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ivr.errors import ConfigInvalidError
+from ivr.model.flow import NODE_TYPES, Calendar, Flow, PromptManifest
+from ivr.yamlsrc import Positions, parse_yaml, validate
+
+CALENDARS_FILE = "calendars.yaml"
+PROMPTS_FILE = "prompts.yaml"
+RESERVED = frozenset({CALENDARS_FILE, PROMPTS_FILE})
+_TAGS = frozenset(NODE_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSource:
+    """One validated flow file."""
+
+    flow: Flow
+    positions: Positions
+    file: str
+    version: str  # a digest of the file's text: equal text, equal version
+
+
+@dataclass(slots=True)
+class FlowSet:
+    """A flows directory, each part validated on its own (graph checks come after)."""
+
+    directory: str
+    flows: dict[str, FlowSource] = field(default_factory=dict)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    calendars_positions: Positions | None = None
+    manifest: PromptManifest | None = None
+    manifest_positions: Positions | None = None
+
+
+def _drop_tags(loc: list[str]) -> list[str]:
+    # pydantic puts the node type between the node id and the field: nodes.<id>.<type>.<field>
+    if len(loc) >= 3 and loc[0] == "nodes" and loc[2] in _TAGS:
+        return [*loc[:2], *loc[3:]]
+    return loc
+
+
+def parse_flow(text: str, file: str) -> FlowSource:
+    """Validate one flow file's text. Raises ConfigSyntaxError or ConfigInvalidError."""
+    data, positions = parse_yaml(text, file)
+    if not isinstance(data, dict):
+        raise ConfigInvalidError([positions.problem((), "a flow file must be a mapping")])
+    model = validate(Flow, data, positions, file, rewrite=_drop_tags)
+    version = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return FlowSource(flow=model, positions=positions, file=file, version=version)
