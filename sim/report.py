@@ -210,9 +210,8 @@ td:first-child,th:first-child{text-align:left} .muted{color:#666;font-size:12px}
 """
 
 
-def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str:
-    o = doc["overall"]
-    target = float(doc["definitions"].get("service_level_target", 0.8))
+def _interval_chart(doc: dict[str, Any], target: float) -> str:
+    """Service level per interval against the target, callers waiting and seats open, alarms shaded."""
     intervals = [r for r in doc["intervals"] if r.get("offered") or r.get("open_seats_mean")]
     origin = float(doc.get("origin", 0.0))  # times of day are shown from the local midnight
     xs = [r["start"] - origin for r in intervals]
@@ -241,6 +240,11 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
         bands,
         title="Service level per 15 min (bars, left) against the target; callers waiting and seats open (right)",
     )
+    return chart_sl
+
+
+def _wait_chart(o: dict[str, Any]) -> str:
+    """The share of answered calls per waiting-time bucket."""
     hist = o.get("wait_histogram") or {}
     edges = hist.get("edges_s", [])
     counts = hist.get("counts", [])
@@ -255,10 +259,11 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
         "Waiting time of answered calls (share, seconds)",
         "%",
     )
-    groups = list(doc["occupancy"])
-    chart_occ = svg.hbar_chart(
-        groups, [doc["occupancy"][g] for g in groups], "Occupancy per seat group"
-    )
+    return chart_wait
+
+
+def _tiles(o: dict[str, Any], target: float) -> str:
+    """The day's headline figures, the service level coloured against its target."""
     sl = o.get("service_level")
     tiles = [
         ("calls", f"{o.get('calls', 0):,}", ""),
@@ -270,10 +275,15 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
         ("containment", _pct(o.get("containment")), ""),
         ("wait p90", f"{_sec(o.get('wait_p90_s'))} s", ""),
     ]
-    tiles_html = "".join(
+    return "".join(
         f'<div class="tile {cls}">{html.escape(label)}<b>{html.escape(value)}</b></div>'
         for label, value, cls in tiles
     )
+
+
+def _tables(doc: dict[str, Any]) -> tuple[str, str, str, str]:
+    """The per-queue table's head and rows, the alarms' rows and the definitions' rows."""
+    o = doc["overall"]
     head = "".join(f"<th>{html.escape(label)}</th>" for _k, label, _f in ROWS)
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td>"
@@ -290,17 +300,37 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
         f"<tr><td>{html.escape(str(k))}</td><td style='text-align:left'>{html.escape(str(v))}</td></tr>"
         for k, v in doc["definitions"].items()
     )
-    actual = ""
-    if "actual" in doc:
-        a = doc["actual"]
-        actual = (
-            "<h2>Simulated beside actual (the trace's real outcomes)</h2><table><tr><th></th>"
-            "<th>offered</th><th>answered</th><th>abandoned</th><th>SL</th><th>ASA s</th></tr>"
-            f"<tr><td>simulated</td><td>{o['offered']}</td><td>{o['answered']}</td><td>{o['abandoned'] + o['short_abandoned']}</td>"
-            f"<td>{_pct(o['service_level'])}</td><td>{_sec(o['asa_s'])}</td></tr>"
-            f"<tr><td>actual</td><td>{a['offered']}</td><td>{a['answered']}</td><td>{a['abandoned']}</td>"
-            f"<td>{_pct(a['service_level'])}</td><td>{_sec(a['asa_s'])}</td></tr></table>"
-        )
+    return head, rows, alarm_rows, defs
+
+
+def _actual_section(doc: dict[str, Any]) -> str:
+    """Simulated beside the trace's real outcomes, when the run replayed a trace that has them."""
+    o = doc["overall"]
+    if "actual" not in doc:
+        return ""
+    a = doc["actual"]
+    return (
+        "<h2>Simulated beside actual (the trace's real outcomes)</h2><table><tr><th></th>"
+        "<th>offered</th><th>answered</th><th>abandoned</th><th>SL</th><th>ASA s</th></tr>"
+        f"<tr><td>simulated</td><td>{o['offered']}</td><td>{o['answered']}</td><td>{o['abandoned'] + o['short_abandoned']}</td>"
+        f"<td>{_pct(o['service_level'])}</td><td>{_sec(o['asa_s'])}</td></tr>"
+        f"<tr><td>actual</td><td>{a['offered']}</td><td>{a['answered']}</td><td>{a['abandoned']}</td>"
+        f"<td>{_pct(a['service_level'])}</td><td>{_sec(a['asa_s'])}</td></tr></table>"
+    )
+
+
+def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str:
+    o = doc["overall"]
+    target = float(doc["definitions"].get("service_level_target", 0.8))
+    chart_sl = _interval_chart(doc, target)
+    chart_wait = _wait_chart(o)
+    groups = list(doc["occupancy"])
+    chart_occ = svg.hbar_chart(
+        groups, [doc["occupancy"][g] for g in groups], "Occupancy per seat group"
+    )
+    tiles_html = _tiles(o, target)
+    head, rows, alarm_rows, defs = _tables(doc)
+    actual = _actual_section(doc)
     menus = _menu_section(doc.get("menu_paths"))
     run = doc["run"]
     scenario = ", ".join(f"{k}: {v}" for k, v in doc["scenario"].items() if v is not None)

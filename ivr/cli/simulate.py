@@ -112,6 +112,59 @@ def _run_one(
             progress.close()
 
 
+def _compare(
+    console: Console,
+    compare: tuple[Path, Path],
+    common: tuple[
+        Path | None, Path | None, Path | None, Path | None, Path | None, int | None, int | None
+    ],
+    measures: MeasuresConfig,
+    quiet: bool,
+    json_out: Path | None,
+    fail_if_sl_drops: float | None,
+) -> None:
+    """Run A and B on the same calls, set them side by side, and fail if B's service level drops."""
+    from sim import report as rp
+
+    scenario, flows, skills, traffic, trace, seed, days = common
+    docs = []
+    for which in compare:
+        kind = _kind(which)
+        args: dict[str, Any] = {"scenario_dir": scenario, "flows": flows, "skills": skills}
+        if kind == "scenario":
+            args["scenario_dir"] = which
+        else:
+            args[kind] = which
+        docs.append(
+            _run_one(
+                console,
+                args["scenario_dir"],
+                args["flows"],
+                args["skills"],
+                traffic,
+                trace,
+                seed,
+                days,
+                measures,
+                f"simulating {which}",
+                quiet,
+            )
+        )
+    a, b = docs
+    console.print(rp.compare_table(a, b, str(compare[0]), str(compare[1])))
+    if json_out is not None:
+        rp.write_json({"a": a, "b": b}, json_out)
+    sl_a, sl_b = a["overall"]["service_level"], b["overall"]["service_level"]
+    if fail_if_sl_drops is not None and sl_a is not None and sl_b is not None:
+        drop = (sl_a - sl_b) * 100.0
+        if drop > fail_if_sl_drops:
+            console.print(
+                f"[red]service level drops by {drop:.1f} points "
+                f"({sl_a:.1%} → {sl_b:.1%}), more than {fail_if_sl_drops:g} allowed[/red]"
+            )
+            raise typer.Exit(1)
+
+
 def simulate(
     scenario: Annotated[
         Path | None,
@@ -185,42 +238,15 @@ def simulate(
     )
     try:
         if compare is not None:
-            docs = []
-            for which in compare:
-                kind = _kind(which)
-                args: dict[str, Any] = {"scenario_dir": scenario, "flows": flows, "skills": skills}
-                if kind == "scenario":
-                    args["scenario_dir"] = which
-                else:
-                    args[kind] = which
-                docs.append(
-                    _run_one(
-                        console,
-                        args["scenario_dir"],
-                        args["flows"],
-                        args["skills"],
-                        traffic,
-                        trace,
-                        seed,
-                        days,
-                        measures,
-                        f"simulating {which}",
-                        quiet,
-                    )
-                )
-            a, b = docs
-            console.print(rp.compare_table(a, b, str(compare[0]), str(compare[1])))
-            if json_out is not None:
-                rp.write_json({"a": a, "b": b}, json_out)
-            sl_a, sl_b = a["overall"]["service_level"], b["overall"]["service_level"]
-            if fail_if_sl_drops is not None and sl_a is not None and sl_b is not None:
-                drop = (sl_a - sl_b) * 100.0
-                if drop > fail_if_sl_drops:
-                    console.print(
-                        f"[red]service level drops by {drop:.1f} points "
-                        f"({sl_a:.1%} → {sl_b:.1%}), more than {fail_if_sl_drops:g} allowed[/red]"
-                    )
-                    raise typer.Exit(1)
+            _compare(
+                console,
+                compare,
+                (scenario, flows, skills, traffic, trace, seed, days),
+                measures,
+                quiet,
+                json_out,
+                fail_if_sl_drops,
+            )
             return
         doc = _run_one(
             console,
@@ -248,6 +274,51 @@ def simulate(
         path = report or DEFAULT_REPORT
         rp.write_html(doc, path)
         console.print(f"report written to {path}")
+
+
+def _staff_table(
+    rows: list[Any], sim_rows: dict[int, dict[str, Any]] | None, target: str
+) -> tuple[Table, list[dict[str, Any]]]:
+    """The plan per 15 minutes beside what the simulation of it gave, as a table and as JSON rows."""
+    table = Table(title=f"Seats per 15 minutes for {target}", title_justify="left")
+    for col in ("interval", "calls", "Erlang C", "Erlang A", "SL promised (A)", "abandon (A)"):
+        table.add_column(col, justify="right")
+    if sim_rows is not None:
+        for col in ("SL simulated", "abandon sim.", "ASA sim. s"):
+            table.add_column(col, justify="right")
+    out_rows = []
+    for r in rows:
+        k = round(r.start_s / 900)
+        hh, mm = divmod(int(r.start_s) // 60, 60)
+        cells = [
+            f"{hh:02d}:{mm:02d}",
+            f"{r.calls:.0f}",
+            str(r.seats_erlang_c),
+            str(r.seats_erlang_a),
+            f"{r.promised_sl_a:.1%}",
+            f"{r.promised_abandon_a:.1%}",
+        ]
+        row: dict[str, Any] = {
+            "start": f"{hh:02d}:{mm:02d}",
+            "calls": r.calls,
+            "seats_erlang_c": r.seats_erlang_c,
+            "seats_erlang_a": r.seats_erlang_a,
+            "promised_sl_erlang_c": r.promised_sl_c,
+            "promised_sl_erlang_a": r.promised_sl_a,
+            "promised_abandon_erlang_a": r.promised_abandon_a,
+        }
+        if sim_rows is not None:
+            got = sim_rows.get(k, {})
+            sl, ab = got.get("service_level"), got.get("abandon_rate")
+            cells += [
+                "-" if sl is None else f"{sl:.1%}",
+                "-" if ab is None else f"{ab:.1%}",
+                f"{got.get('asa_s', 0.0):.1f}",
+            ]
+            row.update(simulated_sl=sl, simulated_abandon=ab, simulated_asa_s=got.get("asa_s"))
+        table.add_row(*cells)
+        out_rows.append(row)
+    return table, out_rows
 
 
 def staff(
@@ -308,44 +379,7 @@ def staff(
             raise _fail(exc) from None
         for r in doc["intervals"]:
             sim_rows[round((r["start"] - model.origin) % 86400 / 900)] = r
-    table = Table(title=f"Seats per 15 minutes for {target}", title_justify="left")
-    for col in ("interval", "calls", "Erlang C", "Erlang A", "SL promised (A)", "abandon (A)"):
-        table.add_column(col, justify="right")
-    if simulate_too:
-        for col in ("SL simulated", "abandon sim.", "ASA sim. s"):
-            table.add_column(col, justify="right")
-    out_rows = []
-    for r in rows:
-        k = round(r.start_s / 900)
-        hh, mm = divmod(int(r.start_s) // 60, 60)
-        cells = [
-            f"{hh:02d}:{mm:02d}",
-            f"{r.calls:.0f}",
-            str(r.seats_erlang_c),
-            str(r.seats_erlang_a),
-            f"{r.promised_sl_a:.1%}",
-            f"{r.promised_abandon_a:.1%}",
-        ]
-        row: dict[str, Any] = {
-            "start": f"{hh:02d}:{mm:02d}",
-            "calls": r.calls,
-            "seats_erlang_c": r.seats_erlang_c,
-            "seats_erlang_a": r.seats_erlang_a,
-            "promised_sl_erlang_c": r.promised_sl_c,
-            "promised_sl_erlang_a": r.promised_sl_a,
-            "promised_abandon_erlang_a": r.promised_abandon_a,
-        }
-        if simulate_too:
-            got = sim_rows.get(k, {})
-            sl, ab = got.get("service_level"), got.get("abandon_rate")
-            cells += [
-                "-" if sl is None else f"{sl:.1%}",
-                "-" if ab is None else f"{ab:.1%}",
-                f"{got.get('asa_s', 0.0):.1f}",
-            ]
-            row.update(simulated_sl=sl, simulated_abandon=ab, simulated_asa_s=got.get("asa_s"))
-        table.add_row(*cells)
-        out_rows.append(row)
+    table, out_rows = _staff_table(rows, sim_rows if simulate_too else None, target)
     console.print(table)
     console.print(
         f"service time {model.handle_time.mean:.0f} s talk + {wrap:.0f} s wrap-up (the queues' mean);"
