@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from ivr.backoff import Backoff
+
 ENV_PREFIX = "IVR_AMI_"
 
 
@@ -65,8 +67,9 @@ class AmiSettings(BaseModel):
 
     def backoff(self, rng: random.Random) -> Iterator[float]:
         """Delays before each reconnection attempt: exponential, capped, with jitter from ``rng``."""
-        delay = self.backoff_initial_s
-        while True:
-            spread = delay * self.backoff_jitter
-            yield max(0.0, delay + rng.uniform(-spread, spread))
-            delay = min(self.backoff_max_s, delay * self.backoff_factor)
+        return Backoff(
+            initial_s=self.backoff_initial_s,
+            max_s=self.backoff_max_s,
+            factor=self.backoff_factor,
+            jitter=self.backoff_jitter,
+        ).delays(rng)

@@ -49,6 +49,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ivr.backoff import Backoff
 from ivr.errors import StorageError
 from ivr.storage import schema
 from ivr.storage.records import (
@@ -266,7 +267,9 @@ class RecordWriter:
     # --- the loop -------------------------------------------------------------
 
     async def _run(self) -> None:
-        delay = self._settings.retry_initial_s
+        retry = Backoff(initial_s=self._settings.retry_initial_s, max_s=self._settings.retry_max_s)
+        delays = retry.delays()  # no jitter, as the loop always was
+        delay = next(delays)  # the wait after the next failure; it grows only once waited
         failures_in_a_row = 0
         await self._replay()
         while True:
@@ -308,14 +311,15 @@ class RecordWriter:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), delay)
-                delay = min(delay * 2, self._settings.retry_max_s)
+                delay = next(delays)
                 continue
             for _ in batch:
                 self._buffer.popleft()
             self.stats.written += len(batch)
             failures_in_a_row = 0
             self.stats.buffered = len(self._buffer)
-            delay = self._settings.retry_initial_s
+            delays = retry.delays()  # a write went through: the next failure waits the least
+            delay = next(delays)
             if self._overflowing and len(self._buffer) <= self._settings.buffer_size // 2:
                 self._overflowing = False
                 log.info("storage_buffer_recovered", spilled=self.stats.spilled)

@@ -214,16 +214,6 @@ async def test_close_stops_reconnecting() -> None:
         assert fake.logins == logins == 1
 
 
-def test_backoff_grows_exponentially_with_seeded_jitter_up_to_the_cap() -> None:
-    s = AmiSettings(backoff_initial_s=1, backoff_max_s=8, backoff_factor=2, backoff_jitter=0.25)
-    delays = s.backoff(random.Random(1))
-    first = [next(delays) for _ in range(6)]
-    for delay, nominal in zip(first, [1, 2, 4, 8, 8, 8], strict=True):
-        assert nominal * 0.75 <= delay <= nominal * 1.25
-    again = s.backoff(random.Random(1))
-    assert [next(again) for _ in range(6)] == first
-
-
 def test_settings_come_from_the_environment_and_hide_the_secret() -> None:
     s = AmiSettings.from_env(
         {"IVR_AMI_HOST": "pbx.local", "IVR_AMI_PORT": "5039", "IVR_AMI_SECRET": "topsecret"}
