@@ -2,5 +2,7 @@
 
 :func:`ivr.api.app.create_app` builds the ASGI app from a :class:`ivr.api.hub.Hub`
 (the floor, the metrics, the stream), a :class:`ivr.api.control.Control` (the way
-into the engine) and the tokens of the configuration file.
+into the engine), the tokens of the configuration file and the audit log. Those
+travel together as one :class:`ivr.api.context.ApiContext`; the handlers live in
+:mod:`ivr.api.routes`, one module per resource.
 """

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ivr.api.audit import AuditEntry
 from ivr.model.facts import SeatState
 from ivr.model.skills import MAX_LEVEL, MIN_LEVEL
 from ivr.obs.floor import CallNow, CentreNow, Counts, Floor, QueueNow, SeatNow
@@ -165,6 +166,18 @@ class AuditOut(BaseModel):
     target: str
     outcome: str
     details: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: AuditEntry) -> AuditOut:
+        return cls(
+            time=e.time,
+            who=e.who,
+            role=e.role,
+            action=e.action,
+            target=e.target,
+            outcome=e.outcome,
+            details=e.details,
+        )
 
 
 class SeatActionOut(BaseModel):
