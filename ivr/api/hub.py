@@ -1,8 +1,17 @@
 """Where the engine's outputs meet the floor, the metrics and the live stream.
 
-The live driver (and the simulator, and the tests) calls :meth:`Hub.observe`
-with every batch of outputs that ``Engine.handle``/``Engine.fire`` returned.
-That is the one hook the supervisor's side needs from a driver.
+:meth:`Hub.observe` takes every batch of outputs that ``Engine.handle``/``Engine.fire``
+returned. That is the one hook the supervisor's side needs from a driver. Who calls it:
+
+- ``ivr serve``: :mod:`ivr.cli.serve` gives ``hub.observe`` to the live service as an
+  output sink, and the live driver (:class:`ivr.live.driver.LiveDriver`) hands it each batch;
+- :class:`ivr.api.control.LocalControl`, the engine with no telephone behind it (the
+  tests, the wallboard screenshot);
+- ``bench/bench_supervision.py``, which wraps the engine of a simulated centre to measure
+  what watching costs.
+
+The simulator itself (``ivr simulate``, ``sim/``) never does: it reports from its own
+:class:`ivr.measures.Measures`, with no floor, hub or stream.
 """
 
 from __future__ import annotations

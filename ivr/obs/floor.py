@@ -1,14 +1,15 @@
 """The floor now: every call, seat and queue as the engine's outputs tell it.
 
-:class:`Floor` is a projection: the live driver (or the simulator, or a test)
-hands it each batch of outputs that ``Engine.handle``/``Engine.fire`` returned,
-and it keeps what the supervisor's API, the wallboard and the metrics read:
+:class:`Floor` is a projection: :meth:`ivr.api.hub.Hub.observe` hands it each batch
+of outputs that ``Engine.handle``/``Engine.fire`` returned (from the live driver in
+``ivr serve``, or from :class:`ivr.api.control.LocalControl` in tests; the simulator
+never feeds it), and it keeps what the supervisor's API, the wallboard and the metrics read:
 where each call is (menu node, queue and position, seat), each seat's state
 and since when, each queue's waiting callers, alarm level and today's and this
 15-minute interval's counts.
 
 It reads only facts and commands (never the core's internals), so it works the
-same beside the live engine and the simulator. Two things it cannot know from
+same beside any driver of the engine. Two things it cannot know from
 outputs alone are asked of an optional :class:`FloorSource` (the routing core
 behind a thin adapter) when one is given: the exact queue order (positions
 move with priorities and head starts) and how many seats are open for a
