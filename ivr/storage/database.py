@@ -8,6 +8,8 @@ waits rather than fails at once.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +42,27 @@ def create_engine(settings: StorageSettings) -> AsyncEngine:
 
         return engine
     if url.get_backend_name() == "postgresql":
+        if url.get_driver_name() == "asyncpg":
+            _require_asyncpg()
         return create_async_engine(url, pool_pre_ping=True)
     msg = (
         f"unsupported database URL scheme {url.drivername!r}: use sqlite+aiosqlite:///path "
         "or postgresql+asyncpg://user:password@host/db"
     )
     raise StorageError(msg, scheme=url.drivername)
+
+
+def _require_asyncpg() -> None:
+    """asyncpg is the ``postgres`` extra, not a dependency: SQLite users need none of it."""
+    try:
+        importlib.import_module("asyncpg")
+    except ImportError as exc:
+        msg = (
+            "the database URL names PostgreSQL, but its driver asyncpg is not installed: "
+            f"run `{sys.executable} -m pip install -e '.[postgres]'` in the ivr checkout "
+            "(or leave the database URL empty for the SQLite file)"
+        )
+        raise StorageError(msg, missing="asyncpg") from exc
 
 
 async def open_engine(settings: StorageSettings, *, clock: Clock) -> AsyncEngine:
