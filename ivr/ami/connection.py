@@ -2,8 +2,11 @@
 
 Why our own asyncio connection and not panoramisk's ``Manager``: reading
 panoramisk 1.4's source, every part of its transport is something we would
-have to replace. ``AMIProtocol.data_received`` decodes each TCP read (``ascii``
-with ``'ignore'`` by default) before framing; ``AMIProtocol.close`` moves every
+have to replace. ``AMIProtocol.data_received`` decodes each TCP read before
+framing, with ``errors='ignore'``: in ``Manager``'s default ``encoding='utf8'``
+(``ascii`` is only the fallback of an ``AMIProtocol`` used without a
+``Manager``), so a multi-byte character split across two reads is silently
+dropped, not replaced; ``AMIProtocol.close`` moves every
 unanswered action except ``ping``/``login`` into ``awaiting_actions`` and
 ``Manager.send_awaiting_actions`` sends them again on the next ``FullyBooted``
 (a duplicated ``Redirect`` or ``Originate`` is a real fault on a live call, and
@@ -14,8 +17,12 @@ the lab saw it happen twice); ``Manager.connection_lost`` re-arms
 coroutine callbacks with ``ensure_future`` and keeps no reference; and
 ``send_agi_command`` waits for a ``SubEvent`` header Asterisk 22 no longer
 sends. What would be left is ``loop.create_connection``. So the transport is
-``asyncio.open_connection`` and the framing is :mod:`ivr.ami.codec`;
-panoramisk stays a dependency only as the peer the benchmark compares against.
+``asyncio.open_connection``, the framing is :mod:`ivr.ami.codec` and the
+protocol (ActionID matching, event lists, deadlines) is :mod:`ivr.ami.session`,
+which does no I/O: this module is the shell that moves bytes between the socket
+and the session, gives it the loop's time, and turns what it says into futures,
+error callbacks and listener calls. panoramisk stays a dependency only as the
+peer the benchmark compares against.
 
 Behaviour
 ---------
@@ -24,7 +31,9 @@ Behaviour
   once, to build the Login bytes, and never logged or put in an error.
 - Responses are matched by ``ActionID`` (case-insensitively named). An action
   whose response says ``EventList: start`` collects the events carrying its
-  ActionID until the one saying ``EventList: Complete``.
+  ActionID until the one saying ``EventList: Complete`` (the session's rules;
+  see :mod:`ivr.ami.session`). An action not answered within its timeout fails
+  (checked every ``SWEEP_EVERY_S``, not with a timer per action).
 - ``Response: Error`` fails that action's future with :class:`AmiActionError`;
   only that call is affected.
 - When the connection is lost (EOF, a reset, a ``Shutdown`` event, a Ping not
@@ -48,53 +57,34 @@ import asyncio
 import contextlib
 import itertools
 import random
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 
-from ivr.ami.codec import AmiCodec, Banner, Malformed, Message, encode_action
+from ivr.ami.codec import NEED_DATA, Banner, Malformed, Message, encode_action
+from ivr.ami.session import (
+    ActionCompleted,
+    ActionFailed,
+    ActionResult,
+    AmiSession,
+    Counters,
+    Headers,
+)
 from ivr.ami.settings import AmiSettings
 from ivr.clock import monotonic
 from ivr.errors import AmiActionError, AmiAuthenticationError, AmiConnectionError, AmiError
+
+__all__ = ["ActionResult", "AmiConnection", "Counters", "Headers"]
 
 log = structlog.get_logger("ivr.ami")
 
 SWEEP_EVERY_S = 0.25  # how often unanswered actions are checked against their deadline
 UPTIME_SLACK_S = 2.0  # Uptime is whole seconds, read at login: this much drift is not a restart
 
-Headers = Mapping[str, object] | Iterable[tuple[str, object]]
-
-
-@dataclass(slots=True)
-class ActionResult:
-    """What an action got back: the response, and the events of an event list (if any)."""
-
-    response: Message
-    events: list[Message] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Pending:
-    action: str
-    future: asyncio.Future[ActionResult] | None  # None: fire and forget, errors to on_error
-    deadline: float  # loop time after which it fails as unanswered
-    result: ActionResult | None = None  # set while an event list is arriving
-    listing: bool = False
-    on_error: Callable[[AmiError], None] | None = None
-
-
-@dataclass(slots=True)
-class Counters:
-    messages_in: int = 0
-    events_in: int = 0
-    actions_out: int = 0
-    malformed: int = 0
-    action_errors: int = 0
-    sessions: int = 0
-    connection_losses: int = 0
-    listener_errors: int = 0
+# What an action in flight carries back to us: the future of send(), the error callback of
+# send_nowait(), or nothing (send_nowait without one).
+_Waiter = asyncio.Future[ActionResult] | Callable[[AmiError], None] | None
 
 
 class _SessionLost(Exception):
@@ -122,10 +112,9 @@ class AmiConnection:
         self._on_connected = on_connected
         self._on_lost = on_lost
         self._events = events
-        self._pending: dict[str, _Pending] = {}
+        self._ami: AmiSession[_Waiter] | None = None  # the protocol state of this TCP session
         self._out: list[bytes] = []  # actions waiting for the end of this turn of the loop
-        self._listing = 0  # actions whose event list is arriving
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(1)  # ActionIDs go on counting across sessions
         self._writer: asyncio.StreamWriter | None = None
         self._session = 0
         self._closing = False
@@ -238,6 +227,12 @@ class AmiConnection:
             return f"connect failed: {type(exc).__name__}", False
         self._session += 1
         self.counters.sessions += 1
+        self._ami = AmiSession(
+            action_timeout_s=self.settings.action_timeout_s,
+            prefix=f"ivr-{self._session}-",
+            ids=self._ids,
+            counters=self.counters,
+        )
         self._writer = writer
         self._logged_in = False
         self._lost_reason = None
@@ -246,7 +241,7 @@ class AmiConnection:
         reason = "eof"
         try:
             async with asyncio.TaskGroup() as tg:
-                reader_task = tg.create_task(self._read(reader, AmiCodec()))
+                reader_task = tg.create_task(self._read(reader, self._ami))
                 tg.create_task(self._sweep_loop())
                 await self._login(reader_task)
                 reached_login = True
@@ -315,7 +310,7 @@ class AmiConnection:
         if self._on_connected is not None:
             self._on_connected(self._session)
 
-    async def _read(self, reader: asyncio.StreamReader, codec: AmiCodec) -> None:
+    async def _read(self, reader: asyncio.StreamReader, session: AmiSession[_Waiter]) -> None:
         while True:
             try:
                 data = await reader.read(65536)
@@ -324,22 +319,28 @@ class AmiConnection:
                 return
             if not data:
                 return
-            codec.receive_data(data)
-            for item in codec.events():
-                if isinstance(item, Message):
-                    self._dispatch(item)
-                    if self._lost_reason is not None:
-                        return
-                elif isinstance(item, Malformed):
-                    self.counters.malformed += 1
+            session.receive_data(data)
+            while (out := session.next_event()) is not NEED_DATA:
+                if type(out) is Message:
+                    self._deliver(out)
+                elif isinstance(out, ActionCompleted):
+                    future = out.waiter
+                    if isinstance(future, asyncio.Future) and not future.done():
+                        future.set_result(out.result)
+                elif isinstance(out, ActionFailed):
+                    self._fail(out.waiter, out.error)
+                elif isinstance(out, Malformed):
                     log.warning(
                         "ami_malformed_message",
-                        reason=item.reason,
-                        size=len(item.raw),
+                        reason=out.reason,
+                        size=len(out.raw),
                         count=self.counters.malformed,
                     )
-                elif isinstance(item, Banner):
-                    self.version = item.version
+                elif isinstance(out, Banner):
+                    self.version = out.version
+            if session.ended is not None:
+                self._lost_reason = session.ended
+                return
 
     async def _ping_loop(self) -> None:
         while True:
@@ -364,15 +365,15 @@ class AmiConnection:
         timeout_s: float | None,
         on_error: Callable[[AmiError], None] | None = None,
     ) -> str:
-        assert self._writer is not None
-        action_id = f"ivr-{self._session}-{next(self._ids)}"
-        pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
-        data = encode_action(action, [("ActionID", action_id), *pairs])
-        deadline = asyncio.get_running_loop().time() + (timeout_s or self.settings.action_timeout_s)
-        self._pending[action_id] = _Pending(
-            action=action, future=future, deadline=deadline, on_error=on_error
+        assert self._writer is not None and self._ami is not None
+        action_id, data = self._ami.send(
+            action,
+            headers,
+            waiter=future if future is not None else on_error,
+            now=asyncio.get_running_loop().time(),
+            timeout_s=timeout_s,
+            wants_result=future is not None,
         )
-        self.counters.actions_out += 1
         # Actions written in one turn of the loop go out in one write (one system call).
         self._out.append(data)
         if len(self._out) == 1:
@@ -389,56 +390,24 @@ class AmiConnection:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(SWEEP_EVERY_S)
-            now = loop.time()
-            for action_id in [a for a, p in self._pending.items() if p.deadline <= now]:
-                self._time_out(action_id)
+            if self._ami is not None:
+                for failed in self._ami.expire(loop.time()):
+                    self._fail(failed.waiter, failed.error)
 
-    def _time_out(self, action_id: str) -> None:
-        pending = self._pending.pop(action_id, None)
-        if pending is None:
-            return
-        if pending.listing:
-            pending.listing = False
-            self._listing -= 1
-        self._fail(
-            pending,
-            AmiConnectionError(
-                f"Asterisk did not answer {pending.action} in time; it was not retried",
-                action=pending.action,
-            ),
-        )
-
-    def _fail(self, pending: _Pending, exc: AmiError) -> None:
-        if pending.future is not None:
-            if not pending.future.done():
-                pending.future.set_exception(exc)
-                pending.future.exception()  # retrieved: nobody may be awaiting a Ping
-        elif pending.on_error is not None:
+    def _fail(self, waiter: _Waiter, exc: AmiError) -> None:
+        if isinstance(waiter, asyncio.Future):
+            if not waiter.done():
+                waiter.set_exception(exc)
+                waiter.exception()  # retrieved: nobody may be awaiting a Ping
+        elif waiter is not None:
             try:
-                pending.on_error(exc)
+                waiter(exc)
             except Exception:
-                log.exception("ami_error_handler_failed", action=pending.action)
+                log.exception("ami_error_handler_failed", action=exc.details.get("action"))
 
-    def _dispatch(self, message: Message) -> None:
-        self.counters.messages_in += 1
-        first, value = message.headers[0]
-        if first == "Response" or (first != "Event" and first.lower() == "response"):
-            action_id = message.action_id
-            pending = self._pending.get(action_id) if action_id is not None else None
-            if pending is not None:
-                self._answer(action_id, pending, message)  # type: ignore[arg-type]
-            return  # else an answer to nothing we wait for (a timed-out action): dropped
-        self.counters.events_in += 1
-        if self._listing:
-            # Only while an event list is arriving is an event's ActionID worth looking up.
-            action_id = message.action_id
-            pending = self._pending.get(action_id) if action_id is not None else None
-            if pending is not None and pending.result is not None:
-                if (message.get("EventList") or "").lower() == "complete":
-                    self._finish(action_id, pending)  # type: ignore[arg-type]
-                else:
-                    pending.result.events.append(message)
-                return
+    def _deliver(self, message: Message) -> None:
+        """An event for the listener (the session has kept event lists' events for their action)."""
+        value = message.headers[0][1]
         if value == "FullyBooted":
             uptime = _float(message.get("Uptime"))
             if uptime is not None:
@@ -450,8 +419,6 @@ class AmiConnection:
                     restarted = uptime + UPTIME_SLACK_S < seen + (now - at)
                 self.asterisk_restarted = self.asterisk_restarted or restarted
                 self._uptime_seen = (uptime, now)
-        elif value == "Shutdown":
-            self._lost_reason = "asterisk shutdown"
         try:
             self._on_event(message)
         except Exception:
@@ -459,58 +426,15 @@ class AmiConnection:
             self.counters.listener_errors += 1
             log.exception("ami_listener_failed", ami_event=value)
 
-    def _answer(self, action_id: str, pending: _Pending, message: Message) -> None:
-        if message.response == "Error":
-            self.counters.action_errors += 1
-            self._pending.pop(action_id, None)
-            reason = message.get("Message") or "error"
-            self._fail(
-                pending,
-                AmiActionError(
-                    f"Asterisk refused {pending.action}: {reason}",
-                    action=pending.action,
-                    reason=reason,
-                ),
-            )
-            return
-        if pending.future is None:
-            del self._pending[action_id]  # fire and forget: done
-            return
-        result = ActionResult(response=message)
-        if (message.get("EventList") or "").lower() == "start":
-            pending.result = result
-            pending.listing = True
-            self._listing += 1
-            return
-        pending.result = result
-        self._finish(action_id, pending)
-
-    def _finish(self, action_id: str, pending: _Pending) -> None:
-        self._pending.pop(action_id, None)
-        if pending.listing:
-            pending.listing = False
-            self._listing -= 1
-        future = pending.future
-        if future is not None and not future.done() and pending.result is not None:
-            future.set_result(pending.result)
-
     def _drop(self, writer: asyncio.StreamWriter, reason: str) -> None:
         """The session is over: fail everything in flight, never resend it."""
         if self._writer is writer:
             self._writer = None
         writer.close()
-        pending, self._pending = self._pending, {}
-        self._listing = 0
         self._out.clear()
-        for p in pending.values():
-            self._fail(
-                p,
-                AmiConnectionError(
-                    f"the connection to Asterisk was lost ({reason}) before {p.action} "
-                    "was answered; it was not sent again",
-                    action=p.action,
-                ),
-            )
+        if self._ami is not None:
+            for failed in self._ami.lose(reason):
+                self._fail(failed.waiter, failed.error)
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:

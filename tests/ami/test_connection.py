@@ -203,15 +203,27 @@ async def test_shutdown_event_ends_the_session_and_it_comes_back(fake: FakeAster
     await stop(conn, task)
 
 
-async def test_close_stops_reconnecting() -> None:
-    async with FakeAsterisk(secret=SECRET) as fake:
-        listener = Listener()
-        conn, task = await running(fake, listener)
-        await until(lambda: conn.connected, "login")
-        await stop(conn, task)
-        logins = fake.logins
-        await asyncio.sleep(0.1)  # several backoff periods: nobody must come back
-        assert fake.logins == logins == 1
+async def test_close_returns_from_run_at_once_even_in_a_long_backoff(fake: FakeAsterisk) -> None:
+    # run() is the only place that reconnects: once it has returned, nothing can come back.
+    # With a 60 s backoff, a close() that did not cut the wait short would miss the 5 s guard.
+    listener = Listener()
+    conn = AmiConnection(
+        settings_for(fake).model_copy(update={"backoff_initial_s": 60.0, "backoff_max_s": 60.0}),
+        rng=random.Random(7),
+        on_event=listener.events.append,
+        on_connected=listener.sessions.append,
+        on_lost=listener.lost.append,
+    )
+    task = asyncio.get_running_loop().create_task(conn.run())
+    _RUNNING.append((conn, task))
+    await until(lambda: conn.connected, "login")
+    await fake.drop_connections()
+    await until(lambda: bool(listener.lost), "the loss is seen; the 60 s wait begins")
+    await conn.close()
+    await asyncio.wait_for(task, 5)
+    assert task.result() is None
+    assert fake.logins == 1 and listener.sessions == [1]
+    assert not conn.connected
 
 
 def test_settings_come_from_the_environment_and_hide_the_secret() -> None:
