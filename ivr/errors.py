@@ -18,13 +18,10 @@ message says what went wrong and what to do about it.
     │   └── IllegalTransitionError  an event that the call's or seat's state forbids
     ├── FlowError                   a flow failed at run time (the call takes the failure exit)
     ├── AmiError                    talking to Asterisk
-    │   ├── AmiProtocolError        a message that does not parse (logged and skipped)
     │   ├── AmiAuthenticationError  wrong user or secret: stop, do not retry
     │   ├── AmiConnectionError      the connection is lost (retried with backoff)
     │   └── AmiActionError          Asterisk answered an action with an error
-    ├── StorageError                the database
-    │   ├── StorageUnavailableError the database cannot be reached (records are buffered)
-    │   └── ImportRowError          a row of an import file is invalid
+    ├── StorageError                the records: database URL or driver, schema, a ticket's state
     └── SimulationError             a scenario or a trace cannot be simulated
 
 Third-party errors are converted at the boundary that meets them:
@@ -128,10 +125,6 @@ class AmiError(IvrError):
     error_id = "ami-error"
 
 
-class AmiProtocolError(AmiError):
-    error_id = "ami-protocol"
-
-
 class AmiAuthenticationError(AmiError):
     error_id = "ami-authentication"
 
@@ -146,14 +139,6 @@ class AmiActionError(AmiError):
 
 class StorageError(IvrError):
     error_id = "storage-error"
-
-
-class StorageUnavailableError(StorageError):
-    error_id = "storage-unavailable"
-
-
-class ImportRowError(StorageError):
-    error_id = "storage-import-row"
 
 
 class SimulationError(IvrError):

@@ -19,13 +19,12 @@ import random
 import zoneinfo
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ivr.errors import ConfigInvalidError, Problem, SimulationError
 from ivr.yamlsrc import load_yaml, validate
-from sim.distributions import Constant, Duration, Exponential, LogNormal, Never, Uniform
+from sim.distributions import Constant, Duration, Exponential, Never, Uniform
 
 DATA = Path(__file__).parent / "data"
 PROFILES = {"bank-2003": DATA / "intraday-profile-bank-2003.csv"}
@@ -341,18 +340,3 @@ def expected_calls(model: TrafficModel, base: Path | None = None) -> float:
         segs = rate_segments(arr.model_copy(update={"volume_cv": 0.0}), random.Random(0), base)
         total += sum((e - s) * r for s, e, r in segs)
     return total * model.days
-
-
-def describe_duration(d: Any) -> str:
-    """A short human description of a duration spec, for reports."""
-    if isinstance(d, Exponential):
-        return f"exponential, mean {d.mean_s:g} s"
-    if isinstance(d, LogNormal):
-        return f"lognormal, mean {d.mean_s:g} s, sd {d.sd_s:g} s"
-    if isinstance(d, Constant):
-        return f"{d.value_s:g} s"
-    if isinstance(d, Uniform):
-        return f"uniform {d.low_s:g}-{d.high_s:g} s"
-    if isinstance(d, Never):
-        return "none"
-    return str(getattr(d, "kind", d))

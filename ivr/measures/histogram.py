@@ -8,8 +8,6 @@ quarter of a second for the waits a service level cares about).
 
 from __future__ import annotations
 
-import math
-
 # (upper edge of a segment in seconds, bin width in that segment)
 _SEGMENTS: tuple[tuple[float, float], ...] = ((120.0, 0.25), (1800.0, 1.0), (14400.0, 10.0))
 
@@ -56,14 +54,6 @@ class WaitHistogram:
         if seconds > self.maximum:
             self.maximum = seconds
 
-    def merge(self, other: WaitHistogram) -> None:
-        for i, n in enumerate(other.bins):
-            if n:
-                self.bins[i] += n
-        self.count += other.count
-        self.total += other.total
-        self.maximum = max(self.maximum, other.maximum)
-
     @property
     def mean(self) -> float:
         return self.total / self.count if self.count else 0.0
@@ -83,12 +73,6 @@ class WaitHistogram:
                 return min(low + frac * (high - low), self.maximum)
             seen += n
         return self.maximum
-
-    def share_within(self, seconds: float) -> float:
-        """The share of waits at most ``seconds`` (by whole bins below it)."""
-        if not self.count:
-            return math.nan
-        return sum(self.bins[: self.bin_of(seconds)]) / self.count
 
     def coarse(self, edges: tuple[float, ...]) -> list[int]:
         """Counts between the given edges (for charts): ``len(edges)`` counts, the last open-ended."""

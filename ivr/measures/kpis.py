@@ -26,7 +26,7 @@ written into every report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ivr.measures.config import MeasuresConfig
@@ -175,10 +175,6 @@ class Measures:
             handler(item)
         for extra in self._extra:
             extra(item)
-
-    def observe_all(self, items: Iterable[object]) -> None:
-        for item in items:
-            self.observe(item)
 
     # --- helpers -------------------------------------------------------------------
 

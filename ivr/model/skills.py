@@ -230,9 +230,3 @@ class CentreConfig(_Frozen):
             if q.name == name:
                 return q
         raise KeyError(name)
-
-    def queue_for_skill(self, skill: str | None) -> QueueConfig | None:
-        for q in self.queues:
-            if q.skill == skill:
-                return q
-        return None

@@ -169,22 +169,6 @@ class CustomerStore:
             call_id=command.call_id, outcome=check.outcome, failures=check.failures
         )
 
-    async def set_password(self, account: str, password: Secret) -> None:
-        hashed = await asyncio.to_thread(
-            hash_password, password, n=self._settings.password_scrypt_n
-        )
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                update(schema.customers)
-                .where(schema.customers.c.account == account)
-                .values(
-                    password_hash=hashed,
-                    failed_attempts=0,
-                    locked_until=None,
-                    updated_at=self._clock.now(),
-                )
-            )
-
     # --- writing --------------------------------------------------------------
 
     async def hash_all(self, customers: Sequence[Customer]) -> list[str | None]:

@@ -21,18 +21,6 @@ from ivr.storage.records import QueueLogRow
 CHUNK = 5_000
 
 
-async def queue_log_rows(
-    engine: AsyncEngine, *, since: float | None = None, until: float | None = None
-) -> list[QueueLogRow]:
-    """The stored rows in file order (for tests and small reports; export streams instead)."""
-    rows: list[QueueLogRow] = []
-    async with engine.connect() as conn:
-        result = await conn.stream(_query(since, until))
-        async for row in result:
-            rows.append(_row(row))
-    return rows
-
-
 def _query(
     since: float | None, until: float | None
 ) -> Select[tuple[int, str, str, str, str, str | None]]:
