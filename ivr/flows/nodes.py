@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ivr.errors import FlowError
-from ivr.flows.fast import collect_digits, lookup_customer, menu_input, play_prompts
+from ivr.flows.output_factories import collect_digits, lookup_customer, menu_input, play_prompts
 from ivr.model.commands import (
     CreateCallback,
     Hangup,

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from ivr.flows.fast import (
+from ivr.flows.output_factories import (
     collect_digits,
     lookup_customer,
     menu_input,

@@ -1,4 +1,4 @@
-"""Fast constructors for the frozen, slotted dataclasses the interpreter emits on every step.
+"""Fast constructors for the outputs the interpreter emits on every step (frozen, slotted dataclasses).
 
 A frozen dataclass's ``__init__`` sets each field through
 ``object.__setattr__``, about 0.25 µs a field. The interpreter makes a
