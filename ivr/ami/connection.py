@@ -295,8 +295,8 @@ class AmiConnection:
             msg = (
                 f"Asterisk at {where} refused the login of user '{self.settings.username}' "
                 f"({exc.details.get('reason', 'refused')}): check the AMI username and secret "
-                "(ami.username / ami.secret in the config file, or IVR_AMI_USERNAME / "
-                "IVR_AMI_SECRET) against manager.conf; not retrying"
+                "(ami.username / ami.secret in the config file, or IVR_AMI__USERNAME / "
+                "IVR_AMI__SECRET) against manager.conf; not retrying"
             )
             raise AmiAuthenticationError(
                 msg, where=where, username=self.settings.username

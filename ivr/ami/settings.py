@@ -1,23 +1,20 @@
 """How to reach Asterisk's manager interface, and how hard to try.
 
-The issue-7 configuration file composes :class:`AmiSettings` under its ``ami``
-key; without a file, :meth:`AmiSettings.from_env` reads ``IVR_AMI_HOST``,
-``IVR_AMI_PORT``, ``IVR_AMI_USERNAME``, ``IVR_AMI_SECRET`` and the backoff
-fields (``IVR_AMI_BACKOFF_INITIAL_S`` ...). The secret is a ``SecretStr``: its
-repr is a mask, and only the login reads its value.
+The configuration file (``ivr.cli.settings``) composes :class:`AmiSettings`
+under its ``ami`` key, and the environment overrides it there like any other
+section (``IVR_AMI__HOST``, ``IVR_AMI__SECRET``, ``IVR_AMI__BACKOFF_MAX_S``).
+The secret is a ``SecretStr``: its repr is a mask, and only the login reads
+its value.
 """
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from ivr.backoff import Backoff
-
-ENV_PREFIX = "IVR_AMI_"
 
 
 class AmiSettings(BaseModel):
@@ -46,24 +43,6 @@ class AmiSettings(BaseModel):
             msg = f"backoff_max_s ({self.backoff_max_s}) must be at least backoff_initial_s ({self.backoff_initial_s})"
             raise ValueError(msg)
         return self
-
-    @classmethod
-    def from_env(
-        cls,
-        environ: Mapping[str, str] | None = None,
-        *,
-        base: Mapping[str, object] | None = None,
-        overrides: Mapping[str, object] | None = None,
-    ) -> AmiSettings:
-        """``base`` (the config file's ``ami`` section), then ``IVR_AMI_*``, then ``overrides`` (the CLI)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = dict(base or {})
-        for name in cls.model_fields:
-            key = ENV_PREFIX + name.upper()
-            if key in env:
-                values[name] = env[key]
-        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-        return cls.model_validate(values)
 
     def backoff(self, rng: random.Random) -> Iterator[float]:
         """Delays before each reconnection attempt: exponential, capped, with jitter from ``rng``."""

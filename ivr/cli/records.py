@@ -1,13 +1,15 @@
 """The records' commands: ``ivr db upgrade|purge``, ``ivr customers import``,
 ``ivr export queue-log``, ``ivr tickets overdue``.
 
-The database is ``--database-url`` (or ``IVR_DATABASE_URL``), else the SQLite
-file under ``--data-dir`` (``IVR_DATA_DIR``, default ``data``).
+The database is ``--database-url`` (or ``IVR_DATABASE__DATABASE_URL``, as for
+``ivr serve``), else the SQLite file under ``--data-dir``
+(``IVR_DATABASE__DATA_DIR``, default ``data``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -18,8 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ivr.cli.settings import misspelt_variables
 from ivr.clock import WallClock
-from ivr.errors import IvrError
+from ivr.errors import ConfigInvalidError, IvrError
 from ivr.obs.logs import configure_logging
 from ivr.storage import Storage, StorageSettings
 from ivr.storage.database import create_engine
@@ -32,13 +35,14 @@ UrlOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="IVR_DATABASE_URL",
+        envvar="IVR_DATABASE__DATABASE_URL",
         help="sqlite+aiosqlite:///path or postgresql+asyncpg://user:pw@host/db",
         show_default=False,
     ),
 ]
 DataDirOption = Annotated[
-    Path, typer.Option("--data-dir", envvar="IVR_DATA_DIR", help="where the SQLite file lives")
+    Path,
+    typer.Option("--data-dir", envvar="IVR_DATABASE__DATA_DIR", help="where the SQLite file lives"),
 ]
 
 db_app = typer.Typer(name="db", help="The records database: schema upgrades, retention.")
@@ -48,6 +52,10 @@ tickets_app = typer.Typer(name="tickets", help="Tickets for first-contact respon
 
 
 def _settings(url: str | None, data_dir: Path, **extra: object) -> StorageSettings:
+    misspelt = misspelt_variables(os.environ)  # IVR_DATABASE_URL is refused here too
+    if misspelt:
+        typer.echo(ConfigInvalidError(misspelt).message, err=True)
+        raise typer.Exit(2)
     return StorageSettings.model_validate({"database_url": url, "data_dir": data_dir, **extra})
 
 

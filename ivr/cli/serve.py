@@ -3,10 +3,12 @@
 From a fresh clone, in two terminals::
 
     .venv/bin/ivr fake-asterisk --calls 20
-    IVR_AMI_SECRET=ivrpass .venv/bin/ivr serve --login-seats
+    IVR_AMI__SECRET=ivrpass .venv/bin/ivr serve --login-seats
 
 Settings come from ``--config`` (``ivr.yaml``: its ``flows``, ``skills`` and
-``ami`` sections) when given, else from ``IVR_AMI_*`` and the options here.
+``ami`` sections) when given, else from the defaults; in both cases the
+environment's ``IVR_<SECTION>__<FIELD>`` overrides them, and the options here
+override that.
 """
 
 from __future__ import annotations
@@ -203,6 +205,12 @@ async def _run_service(
         await sup.stop_http()
 
 
+def _with_options(ami: AmiSettings, options: dict[str, object]) -> AmiSettings:
+    """The AMI settings (file and environment) with the options given on the command line."""
+    given = {k: v for k, v in options.items() if v is not None}
+    return AmiSettings.model_validate({**ami.model_dump(), **given}) if given else ami
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
@@ -212,11 +220,11 @@ def register(app: typer.Typer) -> None:
         flows: Annotated[Path, typer.Option(help="the flows directory")] = Path("flows"),
         skills: Annotated[Path, typer.Option(help="the skills directory")] = Path("skills"),
         ami_host: Annotated[
-            str | None, typer.Option(help="default $IVR_AMI_HOST or 127.0.0.1")
+            str | None, typer.Option(help="default $IVR_AMI__HOST or 127.0.0.1")
         ] = None,
-        ami_port: Annotated[int | None, typer.Option(help="default $IVR_AMI_PORT or 5038")] = None,
+        ami_port: Annotated[int | None, typer.Option(help="default $IVR_AMI__PORT or 5038")] = None,
         ami_username: Annotated[
-            str | None, typer.Option(help="default $IVR_AMI_USERNAME or ivr")
+            str | None, typer.Option(help="default $IVR_AMI__USERNAME or ivr")
         ] = None,
         login_seats: Annotated[
             bool, typer.Option(help="log every seat with an endpoint in at start (try-out, fake)")
@@ -224,7 +232,7 @@ def register(app: typer.Typer) -> None:
         database_url: Annotated[
             str | None,
             typer.Option(
-                envvar="IVR_DATABASE_URL",
+                envvar="IVR_DATABASE__DATABASE_URL",
                 help="records, customers and tickets here; default SQLite under data/",
             ),
         ] = None,
@@ -232,7 +240,7 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="seed for the engine's random choices")
         ] = None,
     ) -> None:
-        """Run beside Asterisk: take its calls over AMI. The secret: $IVR_AMI_SECRET or the config file."""
+        """Run beside Asterisk: take its calls over AMI. The secret: $IVR_AMI__SECRET or the config file."""
         from ivr.obs.logs import configure_logging
 
         configure_logging()
@@ -250,12 +258,13 @@ def register(app: typer.Typer) -> None:
                 configure_logging(level=settings.log.level, json=settings.log.json_lines)
                 storage_settings = settings.database
                 flows, skills = settings.flows, settings.skills
-                ami = AmiSettings.from_env(base=settings.ami.model_dump(), overrides=overrides)
+                ami = _with_options(settings.ami, overrides)
             else:
                 from ivr.cli.settings import settings_from_environment
 
-                storage_settings = settings_from_environment().database
-                ami = AmiSettings.from_env(overrides=overrides)
+                defaults = settings_from_environment()
+                storage_settings = defaults.database
+                ami = _with_options(defaults.ami, overrides)
             if database_url:
                 storage_settings = storage_settings.model_copy(
                     update={"database_url": database_url}
@@ -289,7 +298,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1")] = 5038,
         username: Annotated[str, typer.Option()] = "ivr",
         secret: Annotated[
-            str, typer.Option(envvar="IVR_AMI_SECRET", help="the AMI secret it accepts")
+            str, typer.Option(envvar="IVR_AMI__SECRET", help="the AMI secret it accepts")
         ] = "ivrpass",
         calls: Annotated[int, typer.Option(help="demo calls to ring in once a client logs in")] = 0,
         every: Annotated[float, typer.Option(help="seconds between demo calls")] = 2.0,

@@ -17,7 +17,11 @@ An environment variable ``IVR_<SECTION>__<FIELD>`` (``__`` between levels, any
 case) replaces the value at that path before validation: ``IVR_AMI__HOST``,
 ``IVR_HTTP__PORT``, ``IVR_TOKENS__0__TOKEN``. A value that starts with ``[`` or
 ``{`` is read as JSON. A problem in an overridden value is reported against
-the variable, not the file.
+the variable, not the file. This is the only spelling: ``__`` nests without
+ambiguity where field names hold ``_`` themselves (``IVR_AMI__BACKOFF_MAX_S``).
+A variable in the older one-underscore form (``IVR_AMI_HOST``,
+``IVR_DATABASE_URL``) is refused with the right name, never silently ignored
+beside its twin.
 
 Relative paths in the file are taken from the file's folder, so a unit file
 can start the engine from any working directory.
@@ -26,6 +30,7 @@ can start the engine from any working directory.
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +46,12 @@ from ivr.yamlsrc import Positions, load_yaml, problems_from
 
 ENV_PREFIX = "IVR_"
 ENV_SEPARATOR = "__"
+RENAMED_VARIABLES = {
+    # The records commands' and `ivr serve`'s options once read these; the settings' own
+    # names say the same since the configuration file came.
+    "IVR_DATABASE_URL": "IVR_DATABASE__DATABASE_URL",
+    "IVR_DATA_DIR": "IVR_DATABASE__DATA_DIR",
+}
 
 
 class _Section(BaseModel):
@@ -132,6 +143,78 @@ def env_overrides(environ: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str
     return found
 
 
+def misspelt_variables(environ: Mapping[str, str]) -> list[Problem]:
+    """A problem for each ``IVR_SECTION_FIELD`` (one ``_``) that means a setting: name the right one."""
+    problems: list[Problem] = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or ENV_SEPARATOR in upper:
+            continue
+        rest = upper[len(ENV_PREFIX) :]
+        if rest.lower() in Settings.model_fields:
+            continue  # a top-level value: IVR_FLOWS, IVR_AUDIT_LOG
+        right = RENAMED_VARIABLES.get(upper)
+        if right is None:
+            section = next(
+                (
+                    f
+                    for f in Settings.model_fields
+                    if rest.lower().startswith(f + "_") and _model_of(Settings, f) is not None
+                ),
+                None,
+            )
+            if section is None:
+                continue  # not a setting (IVR_CONFIG, IVR_TEST_PG_URL)
+            model = _model_of(Settings, section)
+            assert model is not None
+            words = rest[len(section) + 1 :].lower().split("_")
+            path = _field_path(model, words)
+            right = (
+                ENV_PREFIX + ENV_SEPARATOR.join([section, *path]).upper()
+                if path is not None
+                else None
+            )
+        problems.append(
+            Problem(
+                file=f"environment variable {name}",
+                line=None,
+                column=None,
+                field="",
+                message="ivr does not read this spelling: its variables are IVR_<SECTION>__<FIELD>, `__` between levels",
+                hint=f"write {right}" if right else "see docs/ivr.example.yaml for the fields",
+            )
+        )
+    return problems
+
+
+def _model_of(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The settings model under ``model.name``: a section, or the items of a list of them."""
+    annotation = model.model_fields[name].annotation
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _field_path(model: type[BaseModel], words: list[str]) -> list[str] | None:
+    """``["backoff", "max", "s"]`` -> ``["backoff_max_s"]``: the words as nested keys, or None."""
+    if words and words[0].isdigit():  # an item of a list section: tokens 0 token
+        inner = _field_path(model, words[1:])
+        return None if inner is None else [words[0], *inner]
+    keys = {info.alias or name: name for name, info in model.model_fields.items()}
+    for n in range(len(words), 0, -1):
+        key = "_".join(words[:n])
+        if key not in keys:
+            continue
+        if n == len(words):
+            return [key]
+        inner_model = _model_of(model, keys[key])
+        inner = _field_path(inner_model, words[n:]) if inner_model is not None else None
+        if inner is not None:
+            return [key, *inner]
+    return None
+
+
 def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node: Any = data
     for i, part in enumerate(path):
@@ -216,6 +299,9 @@ def settings_from(
         raise ConfigInvalidError(
             [positions.problem((), "the configuration must be a mapping of sections")]
         )
+    misspelt = misspelt_variables(environ)
+    if misspelt:
+        raise ConfigInvalidError(misspelt)
     overrides = env_overrides(environ)
     for path, (_, value) in sorted(overrides.items()):
         _put(data, path, value)

@@ -1,7 +1,8 @@
 """What the storage needs to be told: where the database is, how big the write buffer is.
 
-The API developer's configuration file composes :class:`StorageSettings` under
-its own key; the CLI builds one from ``--database-url`` / ``IVR_DATABASE_URL``.
+The configuration file (``ivr.cli.settings``) composes :class:`StorageSettings`
+under its ``database`` key; the records commands build one from ``--database-url``
+/ ``IVR_DATABASE__DATABASE_URL`` and ``--data-dir``.
 """
 
 from __future__ import annotations

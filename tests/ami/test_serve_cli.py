@@ -17,9 +17,9 @@ async def test_serve_with_a_wrong_secret_exits_2_naming_the_user_never_the_secre
     async with FakeAsterisk(secret="the-right-one") as fake:
         env = {
             **os.environ,
-            "IVR_AMI_HOST": fake.host,
-            "IVR_AMI_PORT": str(fake.port),
-            "IVR_AMI_SECRET": wrong,
+            "IVR_AMI__HOST": fake.host,
+            "IVR_AMI__PORT": str(fake.port),
+            "IVR_AMI__SECRET": wrong,
             "IVR_HTTP__PORT": "0",
             "IVR_DATABASE__DATA_DIR": str(tmp_path / "data"),
         }
@@ -36,7 +36,7 @@ async def test_serve_with_a_wrong_secret_exits_2_naming_the_user_never_the_secre
     text = (out + err).decode()
     assert proc.returncode == 2, text
     assert "refused the login of user 'ivr'" in text
-    assert "IVR_AMI_SECRET" in text
+    assert "IVR_AMI__SECRET" in text
     assert wrong not in text
     assert "Traceback" not in text
     assert fake.failed_logins == 1

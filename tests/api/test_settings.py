@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ivr.api.settings import Role
-from ivr.cli.settings import load_settings
+from ivr.cli.settings import load_settings, settings_from_environment
 from ivr.errors import ConfigInvalidError, ConfigSyntaxError
 
 ROOT = Path(__file__).parents[2]
@@ -49,6 +49,50 @@ def test_an_environment_variable_replaces_a_nested_value(tmp_path: Path) -> None
     assert settings.ami.host == "10.0.0.5"
     assert settings.ami.port == 5038
     assert settings.ami.secret.get_secret_value() == "from-env"
+
+
+def test_without_a_file_the_environment_sets_the_ami_link_and_hides_the_secret() -> None:
+    env = {"IVR_AMI__HOST": "pbx.local", "IVR_AMI__PORT": "5039", "IVR_AMI__SECRET": "topsecret"}
+    s = settings_from_environment(env).ami
+    assert (s.host, s.port) == ("pbx.local", 5039)
+    assert "topsecret" not in repr(s) and "topsecret" not in str(s.model_dump())
+    assert s.secret.get_secret_value() == "topsecret"
+
+
+@pytest.mark.parametrize(
+    ("old", "right"),
+    [
+        ("IVR_AMI_HOST", "IVR_AMI__HOST"),
+        ("IVR_AMI_BACKOFF_MAX_S", "IVR_AMI__BACKOFF_MAX_S"),
+        ("IVR_TOKENS_0_TOKEN", "IVR_TOKENS__0__TOKEN"),
+        ("IVR_DATABASE_RETENTION_CALL_RECORDS_DAYS", "IVR_DATABASE__RETENTION__CALL_RECORDS_DAYS"),
+        ("IVR_DATABASE_URL", "IVR_DATABASE__DATABASE_URL"),
+        ("IVR_DATA_DIR", "IVR_DATABASE__DATA_DIR"),
+    ],
+)
+def test_the_one_underscore_spelling_is_refused_naming_the_right_one(
+    tmp_path: Path, old: str, right: str
+) -> None:
+    # Both spellings once set the same field, one after the other; now only `__` is read.
+    env = {old: "1", "IVR_AMI__HOST": "10.0.0.5"}
+    for load in (
+        lambda: load_settings(_write(tmp_path, ""), environ=env),
+        lambda: settings_from_environment(env),
+    ):
+        with pytest.raises(ConfigInvalidError) as info:
+            load()
+        [problem] = info.value.problems
+        assert problem.file == f"environment variable {old}"
+        assert problem.hint == f"write {right}"
+
+
+def test_variables_that_are_not_settings_are_left_alone(tmp_path: Path) -> None:
+    env = {
+        "IVR_CONFIG": "x.yaml",
+        "IVR_TEST_PG_URL": "postgresql+asyncpg://h/db",
+        "IVR_TIMEZONE": "UTC",
+    }
+    assert load_settings(_write(tmp_path, ""), environ=env).timezone == "UTC"
 
 
 def test_a_token_can_come_from_the_environment(tmp_path: Path) -> None:

@@ -87,3 +87,23 @@ def test_db_purge_dry_run_changes_nothing(data_dir: Path) -> None:
     _fill(data_dir)
     code, out, _ = run("db", "purge", "--dry-run", "--data-dir", str(data_dir))
     assert code == 0 and out.startswith("would purge: 0 call records")
+
+
+def test_the_old_database_variable_is_refused_naming_the_new_one(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'elsewhere.sqlite'}")
+    code, _, err = run("db", "upgrade", "--data-dir", str(data_dir))
+    assert code == 2
+    assert "IVR_DATABASE_URL" in err and "write IVR_DATABASE__DATABASE_URL" in err
+    assert not data_dir.exists()  # nothing was created in the wrong place
+
+
+def test_the_database_url_comes_from_the_same_variable_as_for_ivr_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "from-env.sqlite"
+    monkeypatch.setenv("IVR_DATABASE__DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    code, out, _ = run("db", "upgrade", "--data-dir", str(tmp_path / "unused"))
+    assert code == 0 and out.startswith("schema version 0 -> ")
+    assert db.exists()
