@@ -26,11 +26,15 @@ codec never raises on input.
 Header names are case-insensitive (Asterisk sends ``CommandID`` back as
 ``CommandId``); repeated headers (``Output:``, ``Variable:``) are all kept in
 order. :func:`encode_action` turns an action into bytes.
+
+The fake Asterisk frames the other direction with the same codec:
+``AmiCodec(parse=parse_action)`` reads actions (blocks that start with
+``Action``) as Asterisk does, leniently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -148,6 +152,7 @@ class Message:
 
 
 Item = Banner | Message | Malformed
+BlockParser = Callable[[bytes], "Message | Malformed"]
 
 
 def parse_block(block: bytes) -> Message | Malformed:
@@ -182,19 +187,44 @@ def _parse_slowly(block: bytes, text: str) -> Message | Malformed:
     return Message(headers)
 
 
+def parse_action(block: bytes) -> Message:
+    """One action block as Asterisk's manager reads it: lenient where the client side is strict.
+
+    Undecodable bytes are replaced, names and values are stripped, and a line
+    without a colon is ignored, silently (Asterisk does not answer it). A block
+    without an ``Action`` header is still a message: Asterisk answers it
+    ``Missing action in request``.
+    """
+    headers = []
+    for line in block.decode("utf-8", "replace").split("\r\n"):
+        name, sep, value = line.partition(":")
+        if sep:
+            headers.append((name.strip(), value.strip()))
+    return Message(headers)
+
+
 class AmiCodec:
-    """Bytes in, :class:`Banner` / :class:`Message` / :class:`Malformed` out."""
+    """Bytes in, :class:`Banner` / :class:`Message` / :class:`Malformed` out.
+
+    ``parse`` reads one block (the bytes before its blank line): events and
+    responses by default (:func:`parse_block`), actions for the server side
+    (:func:`parse_action`).
+    """
 
     __slots__ = (
         "_buffer",
         "_discarding",
+        "_parse",
         "_pos",
         "_scan_from",
         "malformed_count",
         "max_message_bytes",
     )
 
-    def __init__(self, *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
+    def __init__(
+        self, *, max_message_bytes: int = MAX_MESSAGE_BYTES, parse: BlockParser = parse_block
+    ) -> None:
+        self._parse = parse
         self._buffer = bytearray()
         self._pos = (
             0  # start of the unread part: the buffer is compacted once per read, not per message
@@ -258,7 +288,7 @@ class AmiCodec:
             if self._discarding:
                 self._discarding = False
                 continue
-            item = parse_block(block)
+            item = self._parse(block)
             if isinstance(item, Malformed):
                 self.malformed_count += 1
             return item

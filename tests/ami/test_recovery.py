@@ -49,7 +49,7 @@ async def test_seat_answer_missed_during_the_outage_is_found_by_the_resync(live:
     await fake.drop_connections()
     # Asterisk did carry it out: the seat rang and answered while ivr was away.
     chan = fake.channels[call.name]
-    fake._redirect(chan, fake.seat_context, "s")
+    fake.redirect(chan, fake.seat_context, "s")
     await until(lambda: "Answered" in live.fact_names(call.uniqueid), "answer found by resync")
     assert [f.seat_id for f in live.facts(call.uniqueid) if isinstance(f, Answered)] == ["s1"]
     assert [a["Action"] for a in fake.actions].count("Redirect") == 1  # never sent twice
