@@ -156,7 +156,7 @@ async def _run_service(
     from ivr.live.service import LiveService, journey_engine
     from ivr.shutdown import GracefulShutdown
 
-    # The supervisor's side (issue 7): API, wallboard, /metrics, audit, the clean stop.
+    # The supervisor's side: API, wallboard, /metrics, audit, the clean stop.
     sup = Supervision(settings or settings_from_environment(), centre, clock=clock)
     service = LiveService(
         centre=centre,

@@ -1,4 +1,4 @@
-"""The composition root of ``ivr serve``: one engine, its timers, the driver, the AMI connection.
+"""The live side of ``ivr serve`` in one object: engine, timers, driver, AMI link (wired by cli.serve).
 
 Everything is made here and injected through constructors (the wazo habit):
 the wall clock, the loop scheduler, a seeded ``random.Random``, the engine,
