@@ -11,13 +11,14 @@ the hub.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ivr.api.hub import Hub
 from ivr.errors import ConfigError, ConfigInvalidError, IllegalTransitionError
-from ivr.model.skills import CentreConfig
+
+if TYPE_CHECKING:
+    from ivr.config.flow_files import FlowReloader
 
 
 class Control(Protocol):
@@ -40,17 +41,16 @@ class Handles(Protocol):
     def handle(self, event: object) -> Sequence[object]: ...
 
 
-def flow_reloader(catalog: Any, directory: Path, centre: CentreConfig | None) -> Callable[[], str]:
-    """``reload_flows`` for a :class:`~ivr.flows.catalog.FlowCatalog` read from ``directory``.
+def flow_reloader(reloader: FlowReloader) -> Callable[[], Awaitable[str]]:
+    """``reload_flows`` through the service's :class:`~ivr.config.flow_files.FlowReloader`.
 
-    Uses the flows' own hot reload (:func:`ivr.config.flow_files.reload_catalog`): a broken file
-    keeps its previous version. Any problem is raised with every message, so the API
-    answers 422 and says which files kept their previous version.
+    The flows' own hot reload, off the event loop: a broken file keeps its previous
+    version. Any problem is raised with every message, so the API answers 422 and says
+    which files kept their previous version.
     """
-    from ivr.config.flow_files import reload_catalog
 
-    def reload() -> str:
-        result = reload_catalog(catalog, directory, centre)
+    async def reload() -> str:
+        result = await reloader.reload()
         if result.problems:
             exc = ConfigInvalidError(result.problems)
             exc.details = {"running_version": result.version, "kept_previous": result.kept}
@@ -68,7 +68,7 @@ class DriverControl:
     here as its ``engine_errors`` count moving, and reported as a 409.
     """
 
-    def __init__(self, driver: Any, *, reload: Callable[[], str] | None = None) -> None:
+    def __init__(self, driver: Any, *, reload: Callable[[], Awaitable[str]] | None = None) -> None:
         self._driver = driver
         self._reload = reload
 
@@ -86,7 +86,7 @@ class DriverControl:
         if self._reload is None:
             msg = "this engine was started without flow files; there is nothing to reload"
             raise ConfigError(msg)
-        return self._reload()
+        return await self._reload()
 
 
 class LocalControl:
@@ -95,7 +95,7 @@ class LocalControl:
         engine: Handles,
         hub: Hub,
         *,
-        reload: Callable[[], str] | None = None,
+        reload: Callable[[], Awaitable[str]] | None = None,
         sinks: Sequence[Callable[[Sequence[object]], None]] = (),
     ) -> None:
         self._engine = engine
@@ -121,4 +121,4 @@ class LocalControl:
         if self._reload is None:
             msg = "this engine was started without flow files; there is nothing to reload"
             raise ConfigError(msg)
-        return self._reload()
+        return await self._reload()

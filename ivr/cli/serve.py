@@ -151,8 +151,10 @@ async def _run_service(
     records: _RecordSink,
 ) -> None:
     from ivr.api.control import DriverControl, flow_reloader
+    from ivr.cli.reload_signal import ReloadOnSighup
     from ivr.cli.settings import settings_from_environment
     from ivr.cli.supervision import Supervision
+    from ivr.config.flow_files import FlowReloader
     from ivr.live.service import LiveService, journey_engine
     from ivr.shutdown import GracefulShutdown
 
@@ -175,9 +177,11 @@ async def _run_service(
         ami_counters=lambda: service.connection.counters,
         buffer_depth=lambda: records.writer.stats.buffered,
     )
-    await sup.start_http(
-        DriverControl(service.driver, reload=flow_reloader(catalog, flows, centre))
-    )
+    # One reloader for the API and SIGHUP: one reload at a time, off the event loop.
+    reloader = FlowReloader(catalog, flows, centre)
+    sighup = ReloadOnSighup(reloader)
+    sighup.install()  # before the API listens: whoever saw it listening may send SIGHUP
+    await sup.start_http(DriverControl(service.driver, reload=flow_reloader(reloader)))
 
     async def flush_records() -> None:
         await records.flush(clock.now())
@@ -201,6 +205,7 @@ async def _run_service(
             if not shutdown.requested.is_set():
                 stopper.cancel()  # the service ended on its own (a refused login)
     finally:
+        sighup.uninstall()
         shutdown.uninstall()
         await sup.stop_http()
 

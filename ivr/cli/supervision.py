@@ -8,8 +8,8 @@
     sup.watch(engine=service.engine,                         # positions, waiting calls' context
               ami_counters=lambda: service.connection.counters,
               buffer_depth=lambda: writer.depth)             # the storage writer, if any
-    await sup.start_http(DriverControl(service.driver,
-                                       reload=flow_reloader(catalog, settings.flows, centre)))
+    reloader = FlowReloader(catalog, settings.flows, centre)  # SIGHUP's too
+    await sup.start_http(DriverControl(service.driver, reload=flow_reloader(reloader)))
     shutdown = GracefulShutdown(sup.shutdown_plan(        # stop_intake: the IntakeGate
         close_ami=service.stop, flush_records=writer.close))
     shutdown.install()

@@ -222,7 +222,7 @@ async def test_a_broken_flow_file_is_refused_and_the_running_version_stays(
     versions = ["v1"]
     broken = True
 
-    def reload() -> str:
+    async def reload() -> str:
         if broken:
             problem = Problem(
                 file="flows/main.yaml",

@@ -8,7 +8,7 @@ import httpx
 
 from ivr.api.app import create_app
 from ivr.api.control import flow_reloader
-from ivr.config.flow_files import load_catalog
+from ivr.config.flow_files import FlowReloader, load_catalog
 
 from .conftest import SUPERVISOR, auth, build, tokens
 
@@ -35,7 +35,7 @@ async def test_a_broken_flow_file_is_refused_with_its_line_and_the_running_versi
     catalog = load_catalog(flows)
     running = catalog.version
     _clock, _core, hub, control, audit, _ = build(tmp_path)
-    control._reload = flow_reloader(catalog, flows, None)
+    control._reload = flow_reloader(FlowReloader(catalog, flows))
     app = create_app(hub=hub, control=control, tokens=tokens(), audit=audit)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ivr.test"

@@ -226,6 +226,7 @@ def test_the_systemd_unit_gives_the_clean_stop_time_to_finish() -> None:
     assert float(service["TimeoutStopSec"]) > defaults.drain_s + defaults.flush_s
     assert "ivr serve --config" in service["ExecStart"]
     assert "ivr config check" in service["ExecStartPre"]
+    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"  # ivr serve reloads its flows
 
 
 def test_config_check_runs_the_flow_validator_on_the_flows_it_names(tmp_path: Path) -> None:
