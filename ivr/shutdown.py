@@ -4,8 +4,9 @@ systemd (``docs/ivr.service``) sends SIGTERM on ``systemctl stop``; a person
 presses Ctrl-C (SIGINT). On the first signal :class:`GracefulShutdown` runs
 the :class:`ShutdownPlan`, step by step, each logged as it starts and ends:
 
-1. ``stop_intake``: no new call is taken: :class:`IntakeGate`, wrapped round the
-   engine, answers a new call with a busy signal;
+1. ``stop_intake``: no new call is taken: the engine
+   (:meth:`~ivr.engine.journey.Engine.close_intake`) answers a new call with a busy
+   signal and its journey's end;
 2. ``drain``: calls still in a voice menu are given up to ``drain_s`` seconds
    to reach a queue or a safe end (a caller typing a password is not cut off);
 3. ``close_ami``: the AMI connection is closed, so no more events (and no more
@@ -28,17 +29,12 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 
-from ivr.clock import Clock, monotonic
-from ivr.model.commands import Hangup
-from ivr.model.events import CallArrived
-from ivr.model.facts import JourneyEnded, Outcome
-from ivr.scheduling import Timer
+from ivr.clock import monotonic
 
 log = structlog.get_logger("ivr.shutdown")
 
@@ -71,46 +67,6 @@ class ShutdownReport:
     @property
     def clean(self) -> bool:
         return not self.failed_steps and self.left_in_menus == 0
-
-
-class IntakeGate:
-    """Wraps the engine for the driver; once :meth:`close` is called, a new call is refused.
-
-    A ``CallArrived`` after closing is answered with a busy ``Hangup`` and its journey's end
-    (outcome ``failed``, reason ``engine_stopping``), so the driver releases the channel and
-    the records count it; every other event (the calls already in) goes to the engine.
-    """
-
-    def __init__(self, engine: Any, *, clock: Clock) -> None:
-        self._engine = engine
-        self._clock = clock
-        self.open = True
-        self.refused = 0
-
-    def close(self) -> None:
-        self.open = False
-        log.info("intake_stopped", hint="new calls get a busy signal until the engine is back")
-
-    def handle(self, event: Any) -> Sequence[object]:
-        if not self.open and isinstance(event, CallArrived):
-            self.refused += 1
-            log.info("call_refused_while_stopping", call_id=event.call_id)
-            return [
-                Hangup(call_id=event.call_id, reason="engine_stopping", cause="busy"),
-                JourneyEnded(
-                    call_id=event.call_id,
-                    outcome=Outcome.FAILED,
-                    reason="engine_stopping",
-                    at=self._clock.now(),
-                ),
-            ]
-        return self._engine.handle(event)
-
-    def fire(self, timer: Timer) -> Sequence[object]:
-        return self._engine.fire(timer)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
 
 
 class GracefulShutdown:

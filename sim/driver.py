@@ -107,6 +107,8 @@ class EngineLike(Protocol):
 
     def fire(self, timer: Timer) -> list[Any]: ...
 
+    def takes(self, kind: type, call_id: str) -> bool: ...
+
 
 Action = Callable[[Any], None]
 
@@ -578,7 +580,7 @@ class Driver:
             return
         if (
             self._callback_accept
-            and not caller.ringing  # only a waiting caller can be offered a callback
+            and self.engine.takes(CallbackRequested, caller.call_id)
             and caller.rng.random() < self._callback_accept
         ):
             self._send(CallbackRequested(call_id=caller.call_id, number=caller.number))

@@ -15,7 +15,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ivr.api.hub import Hub
-from ivr.errors import ConfigError, ConfigInvalidError, IllegalTransitionError
+from ivr.errors import (
+    ConfigError,
+    ConfigInvalidError,
+    IllegalTransitionError,
+    RoutingError,
+    UnknownCallError,
+    UnknownQueueError,
+    UnknownSeatError,
+)
+from ivr.model.facts import Refused
 
 if TYPE_CHECKING:
     from ivr.config.flow_files import FlowReloader
@@ -60,12 +69,33 @@ def flow_reloader(reloader: FlowReloader) -> Callable[[], Awaitable[str]]:
     return reload
 
 
+_REFUSAL_ERRORS: dict[str, type[RoutingError]] = {
+    cls.error_id: cls
+    for cls in (UnknownCallError, UnknownSeatError, UnknownQueueError, IllegalTransitionError)
+}
+
+
+def raise_if_refused(outputs: Sequence[object]) -> None:
+    """The engine's ``Refused`` as the error the API maps to a status (409, or 404)."""
+    for out in outputs:
+        if isinstance(out, Refused):
+            cls = _REFUSAL_ERRORS.get(out.error_id, IllegalTransitionError)
+            phase = f" (the call is {out.phase})" if out.phase else ""
+            raise cls(
+                f"{out.event} refused: {out.reason}{phase}",
+                event=out.event,
+                call_id=out.call_id,
+                seat_id=out.seat_id,
+                phase=out.phase,
+            )
+
+
 class DriverControl:
     """:class:`Control` for the live driver (:class:`ivr.live.driver.LiveDriver`).
 
-    The driver hands API events to the engine and carries out what it answers; it logs
-    and counts an event the engine refuses instead of raising, so a refusal is seen
-    here as its ``engine_errors`` count moving, and reported as a 409.
+    The driver hands API events to the engine and carries out what it answers; an event
+    the engine refuses comes back as a ``Refused``, raised here as the matching error
+    (a 409, or a 404 for a call or seat the engine does not hold).
     """
 
     def __init__(self, driver: Any, *, reload: Callable[[], Awaitable[str]] | None = None) -> None:
@@ -73,14 +103,7 @@ class DriverControl:
         self._reload = reload
 
     async def submit(self, event: object) -> None:
-        before = self._driver.stats.engine_errors
-        self._driver.submit(event)
-        if self._driver.stats.engine_errors != before:
-            msg = (
-                f"the engine refused {type(event).__name__} in the seat's or call's present "
-                "state; the log line engine_refused_event says why"
-            )
-            raise IllegalTransitionError(msg, event=type(event).__name__)
+        raise_if_refused(self._driver.submit(event))
 
     async def reload_flows(self) -> str:
         if self._reload is None:
@@ -115,7 +138,7 @@ class LocalControl:
         return outputs
 
     async def submit(self, event: object) -> None:
-        self.send(event)
+        raise_if_refused(self.send(event))
 
     async def reload_flows(self) -> str:
         if self._reload is None:

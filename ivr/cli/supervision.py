@@ -10,7 +10,7 @@
               buffer_depth=lambda: writer.depth)             # the storage writer, if any
     reloader = FlowReloader(catalog, settings.flows, centre)  # SIGHUP's too
     await sup.start_http(DriverControl(service.driver, reload=flow_reloader(reloader)))
-    shutdown = GracefulShutdown(sup.shutdown_plan(        # stop_intake: the IntakeGate
+    shutdown = GracefulShutdown(sup.shutdown_plan(        # stop_intake: the engine's intake
         close_ami=service.stop, flush_records=writer.close))
     shutdown.install()
     await shutdown.wait()
@@ -39,7 +39,7 @@ from ivr.clock import Clock
 from ivr.model.skills import CentreConfig
 from ivr.obs.floor import Floor, FloorSource
 from ivr.obs.metrics import AmiCounts, Metrics, TimedEngine
-from ivr.shutdown import IntakeGate, ShutdownPlan, nothing
+from ivr.shutdown import ShutdownPlan, nothing
 
 log = structlog.get_logger("ivr.api")
 
@@ -61,20 +61,23 @@ class Supervision:
         self.audit = AuditLog(settings.audit_log, clock=clock)
         self.tokens = TokenBook(settings.tokens)
         self.server: HttpServer | None = None
-        self.intake: IntakeGate | None = None
+        self.engine: Any = None  # the engine ``wrap_engine`` made: its intake closes first
         self._clock = clock
 
     def wrap_engine(self, make_engine: Callable[..., Any]) -> Callable[..., Any]:
-        """Wrap an engine factory: every event and timer timed into the histogram, and new
-        calls refused once the stop begins (:class:`~ivr.shutdown.IntakeGate`)."""
+        """Wrap an engine factory: every event and timer timed into the histogram; the engine
+        is kept, so the stop can close its intake (new calls get a busy signal)."""
 
         def make(*args: Any, **kwargs: Any) -> Any:
-            self.intake = IntakeGate(
-                TimedEngine(make_engine(*args, **kwargs), self.metrics), clock=self._clock
-            )
-            return self.intake
+            self.engine = make_engine(*args, **kwargs)
+            return TimedEngine(self.engine, self.metrics)
 
         return make
+
+    def close_intake(self) -> None:
+        if self.engine is not None:
+            self.engine.close_intake()
+            log.info("intake_stopped", hint="new calls get a busy signal until the engine is back")
 
     def watch(
         self,
@@ -126,7 +129,7 @@ class Supervision:
     ) -> ShutdownPlan:
         """The stop, with the menus counted from the floor and the times from the settings."""
         if stop_intake is None:
-            stop_intake = self.intake.close if self.intake is not None else (lambda: None)
+            stop_intake = self.close_intake
         return ShutdownPlan(
             stop_intake=stop_intake,
             calls_in_menus=self.floor.calls_in_menus,

@@ -9,33 +9,81 @@ another queue, a self-service flow, a voicemail, a callback or a busy signal.
 The simulator and the AMI adapter are two drivers of it: they hold no flow or
 routing rule of their own, so the simulator measures this very engine.
 
-Phases of a journey::
+Theory of operation
+-------------------
 
-    menu ──ToQueue──▶ queue ──Completed──▶ (ended: answered)
-      │                 │ ├─Abandoned────▶ (ended: abandoned)
-      │                 │ ├─Divert(flow)─▶ menu
-      │                 │ ├─Divert(queue)▶ queue (time waited kept)
-      │                 │ ├─Divert(other)▶ closing ─▶ (ended: diverted/voicemail/callback)
-      │                 │ └─CallbackRequested─▶ callback ─▶ queue (a seat dials back) ─▶ …
-      └─FlowDone / hang-up ─▶ (ended: self-service, menu hang-up, transfer out, …)
+A journey is in one :class:`Phase` at a time; the engine holds no journey
+before ``CallArrived`` and after ``JourneyEnded`` (written ``-`` below). Each
+driver event meets one row of :data:`TABLE`, looked up by (event, phase)::
 
-Each journey ends with exactly one ``JourneyEnded`` fact.
+    event               -          MENU       WAITING    RINGING    TALKING    CALLBACK   CLOSING
+    CallArrived         arrive     (here)     (here)     (here)     (here)     (here)     (here)
+    PlaybackFinished    refuse     flow       (nothing)  (nothing)  (nothing)  refuse     next stage
+    DigitsCollected,
+    CustomerFound,
+    PasswordChecked,
+    ActionFailed        refuse     flow       refuse     refuse     refuse     refuse     refuse
+    SeatAnswered,
+    SeatDidNotAnswer    route?     refuse     route      route      route      route      refuse
+    TransferRequested   refuse     refuse     refuse     refuse     transfer   refuse     refuse
+    CallbackRequested   refuse     refuse     callback   refuse     refuse     refuse     refuse
+    CallbackConnected,
+    CallbackFailed      route?     refuse     refuse     refuse     refuse     route      refuse
+    CallEnded           route?     menu end   route      route      route      kept/route last stage
+
+``(here)``: a driver that saw the same call twice (a resync); it is already here.
+``(nothing)``: an announcement ended while waiting; nothing to do. ``route``: the
+routing core decides (and may itself refuse: a seat that was not ringing for the
+call). ``route?``: only for a call the routing core still holds without a journey.
+``callback``: only a waiting caller can take a callback; the engine hangs up the
+caller's line and the place in the queue is kept. ``transfer``: to a queue or a
+seat, or to what a seat dialled (``target``); a target nobody knows goes to the
+general queue, so no caller is left in silence. ``kept``: the caller's own line
+ending after taking a callback.
+
+Seat events (``SeatLoggedIn`` … ``SeatDeviceBusy``) have no journey: they go to
+the routing core, whose seat rules may refuse them (``ready`` on a logged-out seat).
+
+Every **refusal** is a :class:`~ivr.model.facts.Refused` output, the only output of
+that event, and nothing changes: never an exception, never a silent drop. The
+API answers it with 409 (404 for a call or seat nobody knows); the AMI adapter
+counts it and logs it once.
+
+The phase follows what the routing core hands back: ``Queued``, ``CancelOffer``,
+``RingNoAnswer`` and ``Transferred`` put the journey back to WAITING, ``OfferCall``
+to RINGING, ``Answered`` to TALKING, ``CallbackQueued`` to CALLBACK::
+
+    MENU ──ToQueue──▶ WAITING ◀─▶ RINGING ──Answered──▶ TALKING ──Completed──▶ - (answered)
+      │                 │ ├─Abandoned (waiting or ringing) ───────────────────▶ - (abandoned)
+      │                 │ ├─Divert(flow)─▶ MENU       TALKING ──Transferred──▶ WAITING
+      │                 │ ├─Divert(queue)▶ WAITING (time waited kept)
+      │                 │ ├─Divert(other)▶ CLOSING ─▶ - (diverted/voicemail/callback)
+      │                 │ └─CallbackRequested─▶ CALLBACK ─▶ a seat dials back ─▶ TALKING ─▶ …
+      └─FlowDone / hang-up ─▶ - (self-service, menu hang-up, transfer out, …)
+
+A new call while the intake is closed (:meth:`Engine.close_intake`, a clean stop)
+gets a busy signal and its journey's end at once. Each journey ends with exactly
+one ``JourneyEnded`` fact.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from typing import Any
 
 from ivr.clock import Clock
+from ivr.errors import IllegalTransitionError, RoutingError, UnknownCallError
 from ivr.flows.catalog import FlowCatalog
 from ivr.flows.interpreter import FlowInterpreter, FlowRun
 from ivr.model.commands import (
+    CancelOffer,
     CreateCallback,
     Divert,
     Hangup,
+    OfferCall,
     PlayPrompts,
     RecordVoicemail,
     StartHold,
@@ -63,7 +111,20 @@ from ivr.model.events import (
     SeatSkillsChanged,
     TransferRequested,
 )
-from ivr.model.facts import Abandoned, CallStarted, Completed, Diverted, JourneyEnded, Outcome
+from ivr.model.facts import (
+    Abandoned,
+    Answered,
+    CallbackQueued,
+    CallStarted,
+    Completed,
+    Diverted,
+    JourneyEnded,
+    Outcome,
+    Queued,
+    Refused,
+    RingNoAnswer,
+    Transferred,
+)
 from ivr.model.outputs import Output
 from ivr.model.skills import CentreConfig, Exit, ExitAction, Tier
 from ivr.routing.core import RoutingCore
@@ -72,9 +133,14 @@ from ivr.scheduling import Scheduler, Timer
 
 class Phase(Enum):
     MENU = "menu"
-    QUEUE = "queue"  # waiting for, ringing or talking to a seat
-    CALLBACK = "callback"  # off the line, keeping a place in the queue
+    WAITING = "waiting"  # in a queue, no seat ringing for it
+    RINGING = "ringing"  # offered to a seat
+    TALKING = "talking"  # bridged to a seat
+    CALLBACK = "callback"  # off the line, keeping a place in the queue (or being dialled back)
     CLOSING = "closing"  # a last prompt before the end
+
+
+IN_QUEUE = frozenset({Phase.WAITING, Phase.RINGING, Phase.TALKING})
 
 
 class Journey:
@@ -122,28 +188,66 @@ class Journey:
         return None
 
 
-_SEAT_EVENTS: tuple[type, ...] = (
-    SeatLoggedIn,
-    SeatLoggedOut,
-    SeatPaused,
-    SeatReady,
-    SeatSkillsChanged,
-    SeatDeviceBusy,
+_SEAT_EVENTS: frozenset[type] = frozenset(
+    {SeatLoggedIn, SeatLoggedOut, SeatPaused, SeatReady, SeatSkillsChanged, SeatDeviceBusy}
 )
-_MEDIA_EVENTS: tuple[type, ...] = (
-    PlaybackFinished,
-    DigitsCollected,
-    CustomerFound,
-    PasswordChecked,
-    ActionFailed,
-)
-_CALL_ROUTING_EVENTS: tuple[type, ...] = (
-    SeatAnswered,
-    SeatDidNotAnswer,
-    TransferRequested,
-    CallbackConnected,
-    CallbackFailed,
-)
+_FLOW_EVENTS = (DigitsCollected, CustomerFound, PasswordChecked, ActionFailed)
+_RING_EVENTS = (SeatAnswered, SeatDidNotAnswer)
+_CALLBACK_LEG_EVENTS = (CallbackConnected, CallbackFailed)
+_HELD = (Phase.WAITING, Phase.RINGING, Phase.TALKING, Phase.CALLBACK)
+
+#: (event type, phase) -> the name of the :class:`Engine` method that takes it; the
+#: phase ``None`` is "no journey". A pair that is not here is refused. The module
+#: docstring draws it as a table.
+TABLE: dict[tuple[type, Phase | None], str] = {}
+
+
+def _rows(events: tuple[type, ...], phases: tuple[Phase | None, ...], handler: str) -> None:
+    for event in events:
+        for phase in phases:
+            TABLE[(event, phase)] = handler
+
+
+_rows((CallArrived,), (None,), "_arrived")
+_rows((CallArrived,), tuple(Phase), "_already_here")
+_rows((PlaybackFinished, *_FLOW_EVENTS), (Phase.MENU,), "_to_flow")
+_rows((PlaybackFinished,), (Phase.WAITING, Phase.RINGING, Phase.TALKING), "_nothing")
+_rows((PlaybackFinished,), (Phase.CLOSING,), "_closing_prompt_done")
+_rows((*_RING_EVENTS, *_CALLBACK_LEG_EVENTS, CallEnded), (None,), "_route_held")
+_rows(_RING_EVENTS, _HELD, "_route_call")
+_rows((TransferRequested,), (Phase.TALKING,), "_transfer")
+_rows((CallbackRequested,), (Phase.WAITING,), "_callback_requested")
+_rows(_CALLBACK_LEG_EVENTS, (Phase.CALLBACK,), "_route_call")
+_rows((CallEnded,), (Phase.MENU,), "_hung_up_in_menu")
+_rows((CallEnded,), (Phase.WAITING, Phase.RINGING, Phase.TALKING), "_hung_up_in_queue")
+_rows((CallEnded,), (Phase.CALLBACK,), "_line_ended_in_callback")
+_rows((CallEnded,), (Phase.CLOSING,), "_hung_up_while_closing")
+
+#: Why a call event is refused outside its phases, in the words a supervisor reads.
+_WHY: dict[type, str] = {
+    PlaybackFinished: "no prompt was playing for it",
+    DigitsCollected: "it is not in a menu",
+    CustomerFound: "it is not in a menu",
+    PasswordChecked: "it is not in a menu",
+    ActionFailed: "it is not in a menu",
+    SeatAnswered: "no seat is being offered it",
+    SeatDidNotAnswer: "no seat is being offered it",
+    TransferRequested: "only a call talking to a seat is transferred",
+    CallbackRequested: "only a waiting caller can take a callback",
+    CallbackConnected: "no callback is being placed for it",
+    CallbackFailed: "no callback is being placed for it",
+}
+
+#: What the routing core hands back that moves a journey in a queue to another phase.
+_PHASE_AFTER: dict[type, Phase] = {
+    Queued: Phase.WAITING,
+    CancelOffer: Phase.WAITING,
+    RingNoAnswer: Phase.WAITING,
+    Transferred: Phase.WAITING,
+    OfferCall: Phase.RINGING,
+    Answered: Phase.TALKING,
+    CallbackQueued: Phase.CALLBACK,
+}
 
 
 class Engine:
@@ -166,24 +270,41 @@ class Engine:
         self.flows = FlowInterpreter(flows, clock=clock, queues=self.routing)
         self.journeys: dict[str, Journey] = {}
         self.default_language = default_language
-        handlers: dict[type, Callable[[Any, list[Output]], None]] = {CallArrived: self._arrived}
-        handlers.update(dict.fromkeys(_SEAT_EVENTS, self._route))
-        handlers.update(dict.fromkeys(_MEDIA_EVENTS, self._media))
-        handlers.update(dict.fromkeys(_CALL_ROUTING_EVENTS, self._call_to_routing))
-        handlers[CallEnded] = self._ended
-        handlers[CallbackRequested] = self._callback_requested
-        self._handlers = handlers
+        self.intake_open = True
+        self._queues = {q.name for q in centre.queues}
+        self._seats = {s.id for s in centre.seats}
+        self._table: dict[tuple[type, Phase | None], Callable[[Any, Any, list[Output]], None]] = {
+            key: getattr(self, name) for key, name in TABLE.items()
+        }
+        self._call_events = frozenset(event for event, _phase in TABLE)
 
     # --- the surface ---------------------------------------------------------------
 
     def handle(self, event: object) -> list[Output]:
-        """Apply one driver event; returns the commands to carry out and the facts to record."""
-        handler = self._handlers.get(type(event))
-        if handler is None:
-            msg = f"the engine does not take {type(event).__name__} events"
-            raise TypeError(msg)
+        """Apply one driver event; returns the commands to carry out and the facts to record.
+
+        An event the call's or seat's state does not take returns a single
+        :class:`~ivr.model.facts.Refused`; an object that is no event at all is a
+        programming error (``TypeError``).
+        """
+        kind = type(event)
         out: list[Output] = []
-        handler(event, out)
+        journey: Journey | None = None
+        try:
+            if kind in _SEAT_EVENTS:
+                self._route(event, out)
+                return out
+            if kind not in self._call_events:
+                msg = f"the engine does not take {kind.__name__} events"
+                raise TypeError(msg)
+            journey = self.journeys.get(event.call_id)  # type: ignore[attr-defined]
+            handler = self._table.get((kind, journey.phase if journey is not None else None))
+            if handler is None:
+                return [self._refusal(event, journey, _WHY.get(kind, "not now"))]
+            handler(journey, event, out)
+        except RoutingError as exc:
+            # The routing core checks before it changes anything: the refusal is all there is.
+            return [self._refusal(event, journey, exc.message, exc.error_id)]
         return out
 
     def fire(self, timer: Timer) -> list[Output]:
@@ -194,6 +315,19 @@ class Engine:
         out: list[Output] = []
         self._absorb(routed, out)
         return out
+
+    def takes(self, kind: type, call_id: str) -> bool:
+        """Would the engine take an event of ``kind`` for this call now (not refuse it)?
+
+        For a driver that must choose before it acts: the simulated caller who runs out
+        of patience takes a callback only if the engine would give one.
+        """
+        journey = self.journeys.get(call_id)
+        return (kind, journey.phase if journey is not None else None) in self._table
+
+    def close_intake(self) -> None:
+        """A clean stop begins: a new call now gets a busy signal; the calls already in go on."""
+        self.intake_open = False
 
     def journey(self, call_id: str) -> Journey | None:
         return self.journeys.get(call_id)
@@ -211,12 +345,43 @@ class Engine:
             return journey.run.screen_pop()
         return dict(journey.context)
 
+    # --- refusals ----------------------------------------------------------------------
+
+    def _refusal(
+        self,
+        event: object,
+        journey: Journey | None,
+        reason: str,
+        error_id: str | None = None,
+    ) -> Refused:
+        call_id = getattr(event, "call_id", None)
+        if error_id is None:
+            known = journey is not None or (call_id is not None and self.routing.holds(call_id))
+            error_id = IllegalTransitionError.error_id if known else UnknownCallError.error_id
+            if not known:
+                reason = "the engine holds no such call (it has ended, or never was)"
+        return Refused(
+            event=type(event).__name__,
+            call_id=call_id,
+            seat_id=getattr(event, "seat_id", None),
+            phase=journey.phase.value if journey is not None else None,
+            error_id=error_id,
+            reason=reason,
+            at=self.clock.now(),
+        )
+
     # --- arrival and the flow --------------------------------------------------------
 
-    def _arrived(self, ev: CallArrived, out: list[Output]) -> None:
-        if ev.call_id in self.journeys:
-            return  # a driver that saw the same call twice (a resync): it is already here
+    def _arrived(self, _journey: None, ev: CallArrived, out: list[Output]) -> None:
         now = self.clock.now()
+        if not self.intake_open:
+            out.append(Hangup(call_id=ev.call_id, reason="engine_stopping", cause="busy"))
+            out.append(
+                JourneyEnded(
+                    call_id=ev.call_id, outcome=Outcome.FAILED, reason="engine_stopping", at=now
+                )
+            )
+            return
         journey = Journey(ev.call_id, ev.caller, ev.dnis, ev.language or self.default_language, now)
         self.journeys[ev.call_id] = journey
         run, flow_out = self.flows.start(
@@ -236,15 +401,18 @@ class Engine:
         )
         self._from_flow(journey, flow_out, out)
 
-    def _media(self, ev: Any, out: list[Output]) -> None:
-        journey = self.journeys.get(ev.call_id)
-        if journey is None:
-            return  # a late answer for a call that has ended
-        if journey.phase is Phase.MENU and journey.run is not None:
-            self._from_flow(journey, self.flows.handle(journey.run, ev), out)
-        elif journey.phase is Phase.CLOSING and type(ev) is PlaybackFinished:
-            self._next_stage(journey, out)
-        # In a queue a prompt ending (an announcement) needs nothing.
+    def _already_here(self, _journey: Journey, _ev: CallArrived, _out: list[Output]) -> None:
+        """A driver that saw the same call twice (a resync): it is already here."""
+
+    def _nothing(self, _journey: Journey, _ev: object, _out: list[Output]) -> None:
+        """An announcement ended while the caller waits or talks: nothing to do."""
+
+    def _to_flow(self, journey: Journey, ev: object, out: list[Output]) -> None:
+        assert journey.run is not None
+        self._from_flow(journey, self.flows.handle(journey.run, ev), out)
+
+    def _closing_prompt_done(self, journey: Journey, _ev: object, out: list[Output]) -> None:
+        self._next_stage(journey, out)
 
     def _from_flow(self, journey: Journey, flow_out: list[Any], out: list[Output]) -> None:
         for item in flow_out:
@@ -257,7 +425,7 @@ class Engine:
                 out.append(item)
 
     def _enter_queue(self, journey: Journey, directive: ToQueue, out: list[Output]) -> None:
-        journey.phase = Phase.QUEUE
+        journey.phase = Phase.WAITING
         journey.run = None
         journey.queue = directive.queue
         journey.service = directive.service
@@ -288,17 +456,44 @@ class Engine:
 
     # --- the queue ---------------------------------------------------------------------
 
-    def _call_to_routing(self, ev: Any, out: list[Output]) -> None:
-        journey = self.journeys.get(ev.call_id)
-        if journey is not None and type(ev) is CallbackConnected:
-            journey.phase = Phase.QUEUE
+    def _route_call(self, _journey: Journey, ev: object, out: list[Output]) -> None:
         self._route(ev, out)
 
-    def _callback_requested(self, ev: CallbackRequested, out: list[Output]) -> None:
-        journey = self.journeys.get(ev.call_id)
+    def _route_held(self, journey: None, ev: Any, out: list[Output]) -> None:
+        """A call the routing core still holds without a journey (none today: kept for safety)."""
+        if not self.routing.holds(ev.call_id):
+            out.append(self._refusal(ev, journey, "", None))
+            return
         self._route(ev, out)
-        if journey is not None and journey.phase is Phase.QUEUE:
-            journey.phase = Phase.CALLBACK
+
+    def _transfer(self, _journey: Journey, ev: TransferRequested, out: list[Output]) -> None:
+        if ev.target is not None and ev.queue is None and ev.seat_id is None:
+            ev = self._resolve_transfer(ev)
+        self._route(ev, out)
+
+    def _resolve_transfer(self, ev: TransferRequested) -> TransferRequested:
+        """What a seat dialled: a queue, else a seat, else the general queue, so no caller is
+        left in silence by a code nobody knows."""
+        target = ev.target or ""
+        if target in self._queues:
+            return replace(ev, queue=target)
+        if target in self._seats:
+            return replace(ev, seat_id=target)
+        note = f"{ev.note}; " if ev.note else ""
+        return replace(
+            ev,
+            queue=self.centre.general_queue,
+            note=f"{note}{target or 'an empty code'} is no queue or seat: the general queue takes it",
+        )
+
+    def _callback_requested(
+        self, journey: Journey, ev: CallbackRequested, out: list[Output]
+    ) -> None:
+        """The caller keeps the place and leaves the line: the engine hangs it up."""
+        self._route(ev, out)
+        out.append(
+            Hangup(call_id=journey.call_id, reason="callback requested: the place in line is kept")
+        )
 
     def _route(self, ev: object, out: list[Output]) -> None:
         routed: list[Output] = []
@@ -307,11 +502,18 @@ class Engine:
 
     def _absorb(self, routed: list[Output], out: list[Output]) -> None:
         """Pass the routing core's outputs on, acting on those that change a journey."""
+        journeys = self.journeys
         for item in routed:
             if isinstance(item, Divert):
                 self._divert(item, out)
                 continue
             out.append(item)
+            phase = _PHASE_AFTER.get(type(item))
+            if phase is not None:
+                journey = journeys.get(item.call_id)  # type: ignore[union-attr]
+                if journey is not None:
+                    journey.phase = phase
+                continue
             if isinstance(item, Completed):
                 self._end_by_id(item.call_id, Outcome.ANSWERED, "completed", out)
             elif isinstance(item, Abandoned):
@@ -401,7 +603,7 @@ class Engine:
         if not stages:
             self._end(journey, outcome, reason, out)
 
-    def _hung_up_while_closing(self, journey: Journey, out: list[Output]) -> None:
+    def _hung_up_while_closing(self, journey: Journey, _ev: object, out: list[Output]) -> None:
         """The caller left during a closing prompt: what was promised (a callback) still happens."""
         assert journey.closing is not None
         outcome, reason, stages = journey.closing
@@ -411,27 +613,23 @@ class Engine:
 
     # --- the end -------------------------------------------------------------------------
 
-    def _ended(self, ev: CallEnded, out: list[Output]) -> None:
-        """A hang-up anywhere: what it counts as depends on where the journey stands."""
-        journey = self.journeys.get(ev.call_id)
-        if journey is None:
-            if self.routing.holds(ev.call_id):
-                self._route(ev, out)
-            return
-        phase = journey.phase
-        if phase is Phase.MENU:
-            if journey.run is not None:
-                out.extend(self.flows.hangup(journey.run))
-            reason = "caller hung up in the menu" if ev.by == "caller" else f"ended by {ev.by}"
-            self._end(journey, Outcome.MENU_HANGUP, reason, out)
-        elif phase is Phase.CLOSING:
-            self._hung_up_while_closing(journey, out)
-        elif phase is Phase.CALLBACK and ev.by == "caller":
-            return  # the caller's own line, ended after taking a callback: the place is kept
-        elif self.routing.holds(ev.call_id):
+    def _hung_up_in_menu(self, journey: Journey, ev: CallEnded, out: list[Output]) -> None:
+        if journey.run is not None:
+            out.extend(self.flows.hangup(journey.run))
+        reason = "caller hung up in the menu" if ev.by == "caller" else f"ended by {ev.by}"
+        self._end(journey, Outcome.MENU_HANGUP, reason, out)
+
+    def _hung_up_in_queue(self, journey: Journey, ev: CallEnded, out: list[Output]) -> None:
+        """Waiting or ringing: an abandon; talking: the end of the talk (the routing core says)."""
+        if self.routing.holds(ev.call_id):
             self._route(ev, out)
         else:
             self._end(journey, Outcome.FAILED, f"ended by {ev.by} outside any queue", out)
+
+    def _line_ended_in_callback(self, journey: Journey, ev: CallEnded, out: list[Output]) -> None:
+        if ev.by == "caller":
+            return  # the caller's own line, ended after taking a callback: the place is kept
+        self._hung_up_in_queue(journey, ev, out)
 
     def _end_by_id(self, call_id: str, outcome: Outcome, reason: str, out: list[Output]) -> None:
         journey = self.journeys.get(call_id)

@@ -32,7 +32,7 @@ class Callbacks:
         settings: LiveSettings,
         endpoints: Mapping[str, str],
         engaged: dict[str, str],
-        to_engine: Callable[[object], None],
+        to_engine: Callable[[object], object],
     ) -> None:
         self._settings = settings
         self._endpoints = endpoints

@@ -104,7 +104,7 @@ from ivr.model.events import (
     SeatDidNotAnswer,
     TransferRequested,
 )
-from ivr.model.facts import Fact, JourneyEnded
+from ivr.model.facts import Fact, JourneyEnded, Refused
 from ivr.model.skills import SeatConfig
 from ivr.scheduling import Timer
 from ivr.secret import Secret
@@ -147,6 +147,8 @@ class AmiSender(Protocol):
 class EngineLike(Protocol):
     def handle(self, event: Any) -> Sequence[object]: ...
 
+    def takes(self, kind: type, call_id: str) -> bool: ...
+
     def fire(self, timer: Timer) -> Sequence[object]: ...
 
 
@@ -154,7 +156,8 @@ class EngineLike(Protocol):
 class DriverStats:
     ami_events: int = 0
     engine_events: int = 0
-    engine_errors: int = 0
+    engine_errors: int = 0  # an error the engine raised (a bug): logged with its message
+    engine_refusals: int = 0  # events the engine refused in the call's or seat's state
     actions_sent: int = 0
     action_errors: int = 0
     resyncs: int = 0
@@ -168,7 +171,6 @@ class LiveDriver:
         *,
         seats: Sequence[SeatConfig],
         queues: Iterable[str],
-        general_queue: str = "general",
         clock: Clock,
         settings: LiveSettings | None = None,
         customers: CustomerService | None = None,
@@ -180,7 +182,6 @@ class LiveDriver:
         self._customers = customers
         self._sinks = list(sinks)
         self._queues = set(queues)
-        self._general_queue = general_queue
         self._seat_ids = {s.id for s in seats}
         self._seat_by_device = {s.endpoint: s.id for s in seats if s.endpoint}
         endpoints = {s.id: s.endpoint for s in seats if s.endpoint}
@@ -229,9 +230,12 @@ class LiveDriver:
 
     # --- the engine side ------------------------------------------------------------
 
-    def submit(self, event: object) -> None:
-        """An event from outside Asterisk (the supervisor's API: a transfer, a seat login)."""
-        self._to_engine(event)
+    def submit(self, event: object) -> Sequence[object]:
+        """An event from outside Asterisk (the supervisor's API: a transfer, a seat login).
+
+        Returns what the engine answered, so the API can turn a ``Refused`` into a 409.
+        """
+        return self._to_engine(event)
 
     def fire(self, timer: Timer) -> None:
         try:
@@ -239,34 +243,50 @@ class LiveDriver:
         except IvrError as exc:
             self.stats.engine_errors += 1
             log.error(
-                "engine_refused_timer", timer=repr(timer), error=exc.error_id, message=exc.message
+                "engine_failed_timer", timer=repr(timer), error=exc.error_id, message=exc.message
             )
             return
         self._carry_out(outputs)
 
-    def _to_engine(self, event: object) -> None:
+    def _to_engine(self, event: object) -> Sequence[object]:
         self.stats.engine_events += 1
         try:
             outputs = self._engine.handle(event)
         except IvrError as exc:
-            # An event the engine's state forbids (a race with Asterisk): logged, counted, skipped.
+            # Refusals come back as Refused outputs; an error raised is a fault: logged, skipped.
             self.stats.engine_errors += 1
-            log.warning(
-                "engine_refused_event",
-                event=type(event).__name__,
+            log.error(
+                "engine_failed_event",
+                event_type=type(event).__name__,
                 call_id=getattr(event, "call_id", None),
                 error=exc.error_id,
                 message=exc.message,
             )
-            return
+            return ()
         self._carry_out(outputs)
+        return outputs
+
+    def _refused(self, refusal: Refused) -> None:
+        """An event the engine would not take (a race with Asterisk, a late answer): one line."""
+        self.stats.engine_refusals += 1
+        log.info(
+            "engine_refused_event",
+            event_type=refusal.event,
+            call_id=refusal.call_id,
+            seat_id=refusal.seat_id,
+            phase=refusal.phase,
+            error=refusal.error_id,
+            reason=refusal.reason,
+        )
 
     def _carry_out(self, outputs: Sequence[object]) -> None:
         for sink in self._sinks:
             sink(outputs)
         skip_cancel = {o.call_id for o in outputs if isinstance(o, OfferCall)}
         for out in outputs:
-            if isinstance(out, JourneyEnded):
+            if isinstance(out, Refused):
+                self._refused(out)
+            elif isinstance(out, JourneyEnded):
                 call = self.calls.get(out.call_id)
                 if call is not None:
                     call.over = True
@@ -780,23 +800,13 @@ class LiveDriver:
             return
         seat = call.talking_seat
         self._release_seat(call)  # its leg hangs up next: not the end of the call
-        target = msg.get("Extension") or ""
-        target = self._settings.transfer_targets.get(target, target)
-        queue = target if target in self._queues else None
-        seat_id = target if queue is None and target in self._seat_ids else None
-        if queue is None and seat_id is None:
-            # A code nobody knows must not leave the caller in silence: the general queue takes it.
-            queue = self._general_queue
-            log.warning(
-                "transfer_to_unknown_target", call_id=call.call_id, target=target, queue=queue
-            )
+        code = msg.get("Extension") or ""
+        # What the seat dialled, by the transfer codes the wiring names; the engine decides
+        # whether it is a queue or a seat, and sends a code nobody knows to the general queue.
+        target = self._settings.transfer_targets.get(code, code)
         self._to_engine(
             TransferRequested(
-                call_id=call.call_id,
-                queue=queue,
-                seat_id=seat_id,
-                by=seat,
-                note=f"blind transfer to {target}",
+                call_id=call.call_id, target=target, by=seat, note=f"blind transfer to {code}"
             )
         )
 
@@ -805,19 +815,10 @@ class LiveDriver:
         if key is None or msg.get("Digit") != key or (msg.get("Direction") or "") != "Received":
             return
         call = self.calls.get(msg.get("Uniqueid") or "")
-        if (
-            call is None
-            or call.hold_class is None
-            or call.offer_seat is not None
-            or call.talking_seat is not None
-            or call.over
-            or call.ended
-        ):
-            return
-        # The caller asks to be called back: the place in the queue stays, the line is ended.
+        if call is None or call.over or not self._engine.takes(CallbackRequested, call.call_id):
+            return  # only a waiting caller can take a callback: the engine says who waits
+        # The place in the queue stays; the engine hangs up the caller's line.
         self._to_engine(CallbackRequested(call_id=call.call_id, number=call.caller))
-        self._drop_jobs(call, everything=True)
-        self._action(call, "Hangup", {"Channel": call.channel, "Cause": 16}, quiet=True)
 
     def _on_device_state(self, msg: Message) -> None:
         seat = self._seat_by_device.get(msg.get("Device") or "")

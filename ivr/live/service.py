@@ -62,7 +62,6 @@ class LiveService:
             self.engine,
             seats=centre.seats,
             queues=[q.name for q in centre.queues],
-            general_queue=centre.general_queue,
             clock=self.clock,
             settings=live,
             customers=customers,

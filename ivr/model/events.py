@@ -136,6 +136,9 @@ class TransferRequested:
     seat_id: str | None = None
     note: str = ""
     by: str = ""  # who asked: the seat, or a supervisor
+    # What the seat dialled, when the driver cannot tell a queue from a seat (a blind
+    # transfer's code): the engine resolves it, and one nobody knows goes to the general queue.
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

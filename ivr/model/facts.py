@@ -190,3 +190,22 @@ class JourneyEnded(Fact):
     outcome: Outcome
     reason: str
     at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refused(Fact):
+    """An event the engine does not take in the call's or seat's present state.
+
+    Never an exception and never a silent drop: the API answers it with a 409 (404
+    for a call or seat it does not know) carrying ``error_id`` and ``reason``; the
+    AMI adapter counts it and logs it once. Nothing changed: a refused event has no
+    other output.
+    """
+
+    event: str  # the event's type name, e.g. "TransferRequested"
+    call_id: str | None
+    seat_id: str | None
+    phase: str | None  # the journey's phase, None when the engine holds no journey for it
+    error_id: str  # stable, as in :mod:`ivr.errors`
+    reason: str
+    at: float

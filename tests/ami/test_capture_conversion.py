@@ -50,6 +50,9 @@ class Told:
     def fire(self, timer: Timer) -> Sequence[object]:
         return []
 
+    def takes(self, kind: type, call_id: str) -> bool:
+        return True
+
 
 class Wire:
     """Where the driver's actions go: kept, never answered (the capture is the answer)."""
@@ -87,7 +90,6 @@ def replay(
             SeatConfig(id="agent2", endpoint="Local/agent2@agents"),
         ],
         queues=["billing", "general"],
-        general_queue="general",
         clock=ManualClock(),
         settings=LiveSettings(transfer_targets={"agent3": "billing"}),
     )
@@ -173,7 +175,8 @@ def test_seat_answer_and_blind_transfer_become_seat_answered_then_transfer_reque
     (answered,) = [e for e in told if isinstance(e, SeatAnswered)]
     assert (answered.call_id, answered.seat_id) == ("bxfer-call", "agent1")
     (moved,) = [e for e in told if isinstance(e, TransferRequested)]
-    assert (moved.call_id, moved.queue, moved.by) == ("bxfer-call", "billing", "agent1")
+    # The code the seat dialled, through the wiring's transfer codes: the engine resolves it.
+    assert (moved.call_id, moved.target, moved.by) == ("bxfer-call", "billing", "agent1")
     # The transferring seat's leg hanging up is not the end of the call; the caller's is.
     assert [(e.call_id, e.by) for e in told if isinstance(e, CallEnded)] == [
         ("bxfer-call", "caller")

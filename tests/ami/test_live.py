@@ -282,3 +282,52 @@ async def test_caller_hanging_up_while_talking_completes_the_call_by_the_caller(
     await until(lambda: live.ended(call.uniqueid), "ended")
     assert [f.by for f in live.facts(call.uniqueid) if isinstance(f, Completed)] == ["caller"]
     assert not live.fake.channels  # the seat's leg went with it
+
+
+async def test_an_action_the_engine_refuses_is_a_409_through_the_live_driver_never_a_500(
+    live: Live,
+) -> None:
+    from ivr.api.control import DriverControl
+    from ivr.api.errors import ApiError
+    from ivr.errors import IllegalTransitionError
+    from ivr.model.events import SeatReady, TransferRequested
+
+    control = DriverControl(live.service.driver)
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Queued" in live.fact_names(call.uniqueid), "waiting, no seat in")
+    refusals: list[IllegalTransitionError] = []
+    for event in (
+        SeatReady(seat_id="s1"),  # never logged in
+        TransferRequested(call_id=call.uniqueid, queue="general"),  # still waiting
+    ):
+        try:
+            await control.submit(event)
+        except IllegalTransitionError as exc:
+            refusals.append(exc)
+    assert [ApiError.of(e).status for e in refusals] == [409, 409]
+    assert "only a call talking to a seat is transferred" in refusals[1].message
+    stats = live.service.driver.stats
+    assert (stats.engine_refusals, stats.engine_errors) == (2, 0)
+    login(live, "s1")  # the engine goes on: the waiting call reaches the seat
+    await until(lambda: "Answered" in live.fact_names(call.uniqueid), "talking")
+
+
+async def test_an_event_the_engine_refuses_is_counted_and_logged_once_and_the_engine_goes_on(
+    live: Live,
+) -> None:
+    from structlog.testing import capture_logs
+
+    from ivr.model.events import PlaybackFinished
+
+    with capture_logs() as logs:
+        live.service.driver.submit(PlaybackFinished(call_id="a-channel-long-gone"))
+    lines = [entry for entry in logs if entry["event"] == "engine_refused_event"]
+    assert len(lines) == 1, logs
+    assert (lines[0]["event_type"], lines[0]["error"]) == (
+        "PlaybackFinished",
+        "routing-unknown-call",
+    )
+    assert live.service.driver.stats.engine_refusals == 1
+    login(live, "s1")
+    call = live.fake.place_call(keys="2")
+    await until(lambda: "Answered" in live.fact_names(call.uniqueid), "the next call is served")

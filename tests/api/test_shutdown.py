@@ -145,32 +145,3 @@ async def test_calls_still_in_menus_when_the_drain_time_ends_are_reported() -> N
     report = await shutdown.run()
     assert report.left_in_menus == 3
     assert not report.clean
-
-
-def test_the_intake_gate_refuses_new_calls_with_a_busy_signal_once_closed() -> None:
-    from ivr.clock import ManualClock
-    from ivr.model.commands import Hangup
-    from ivr.model.events import CallArrived, PlaybackFinished
-    from ivr.model.facts import JourneyEnded, Outcome
-    from ivr.shutdown import IntakeGate
-
-    seen: list[object] = []
-
-    class Engine:
-        def handle(self, event: object) -> list[object]:
-            seen.append(event)
-            return []
-
-    gate = IntakeGate(Engine(), clock=ManualClock(100.0))
-    first = CallArrived(call_id="c1", caller="1", dnis="10000")
-    assert gate.handle(first) == []
-    gate.close()
-    refused = gate.handle(CallArrived(call_id="c2", caller="2", dnis="10000"))
-    assert refused == [
-        Hangup(call_id="c2", reason="engine_stopping", cause="busy"),
-        JourneyEnded(call_id="c2", outcome=Outcome.FAILED, reason="engine_stopping", at=100.0),
-    ]
-    later = PlaybackFinished(call_id="c1")
-    gate.handle(later)  # the calls already in go on
-    assert seen == [first, later]
-    assert gate.refused == 1

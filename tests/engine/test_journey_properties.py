@@ -17,6 +17,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from ivr.engine.journey import Phase
 from ivr.model.events import (
+    CallbackConnected,
+    CallbackFailed,
     CallbackRequested,
     CallEnded,
     DigitsCollected,
@@ -27,13 +29,44 @@ from ivr.model.events import (
     SeatLoggedOut,
     TransferRequested,
 )
-from ivr.model.facts import CallStarted, JourneyEnded
+from ivr.model.facts import CallStarted, JourneyEnded, Refused
 from ivr.model.skills import AlarmConfig, Exit, ExitAction
 from ivr.routing.state import CallState
 
 from .test_journey import Run
 
 SEATS = ["b1", "b2", "g1"]
+PHASE_OF = {
+    CallState.WAITING: Phase.WAITING,
+    CallState.RINGING: Phase.RINGING,
+    CallState.TALKING: Phase.TALKING,
+    CallState.CALLBACK: Phase.CALLBACK,
+    CallState.DIALING_BACK: Phase.CALLBACK,
+}
+ANY_EVENTS = [
+    PlaybackFinished,
+    DigitsCollected,
+    SeatAnswered,
+    SeatDidNotAnswer,
+    TransferRequested,
+    CallbackRequested,
+    CallbackConnected,
+    CallbackFailed,
+]
+
+
+def _an_event(kind: type, call_id: str) -> object:
+    if kind is DigitsCollected:
+        return DigitsCollected(call_id=call_id, digits="1")
+    if kind in (SeatAnswered, SeatDidNotAnswer):
+        return kind(call_id=call_id, seat_id="b1")
+    if kind is TransferRequested:
+        return TransferRequested(call_id=call_id, target="77")
+    if kind is CallbackRequested:
+        return CallbackRequested(call_id=call_id, number="0201234567")
+    return kind(call_id=call_id)
+
+
 ALARM = AlarmConfig(
     level1=1.5, level2=3.0, on_level1=Exit(action=ExitAction.FLOW, target="overflow")
 )
@@ -106,9 +139,28 @@ class EngineMachine(RuleBasedStateMachine):
         self.run.send(CallbackRequested(call_id=call_id, number="0201234567"))
         self.run.send(CallEnded(call_id=call_id, by="caller"))
 
+    @precondition(lambda self: self.engine.journeys)
+    @rule(data=st.data(), kind=st.sampled_from(ANY_EVENTS))
+    def anything_at_any_time(self, data: st.DataObject, kind: type) -> None:
+        """Any event in any phase: taken by the table, or refused with nothing else."""
+        call_id = data.draw(st.sampled_from(sorted(self.engine.journeys)))
+        taken = self.engine.takes(kind, call_id)
+        out = self.run.send(_an_event(kind, call_id))
+        refused = [o for o in out if isinstance(o, Refused)]
+        if not taken:
+            assert len(out) == 1 and refused, out
+        assert not refused or len(out) == 1, out
+
     @rule(seconds=st.sampled_from([1, 16, 61, 130]))
     def wait(self, seconds: float) -> None:
         self.run.advance(seconds)
+
+    @invariant()
+    def the_journeys_phase_is_the_routing_cores_state_of_the_call(self) -> None:
+        for call_id, journey in self.engine.journeys.items():
+            call = self.engine.routing.calls.get(call_id)
+            if call is not None:
+                assert journey.phase is PHASE_OF[call.state], (call_id, journey.phase, call.state)
 
     @invariant()
     def each_journey_ends_exactly_once(self) -> None:
@@ -123,8 +175,11 @@ class EngineMachine(RuleBasedStateMachine):
         for call_id in self.engine.routing.calls:
             journey = self.engine.journeys.get(call_id)
             assert journey is not None, f"{call_id} is in the routing core without a journey"
-            assert journey.phase in (Phase.QUEUE, Phase.CALLBACK), (call_id, journey.phase)
-        for call_id in self._journeys(Phase.QUEUE, Phase.CALLBACK):
+            assert journey.phase in (Phase.WAITING, Phase.RINGING, Phase.TALKING, Phase.CALLBACK), (
+                call_id,
+                journey.phase,
+            )
+        for call_id in self._journeys(Phase.WAITING, Phase.RINGING, Phase.TALKING, Phase.CALLBACK):
             assert call_id in self.engine.routing.calls
 
 
