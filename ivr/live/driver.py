@@ -287,6 +287,8 @@ class LiveDriver:
             if isinstance(out, Refused):
                 self._refused(out)
             elif isinstance(out, JourneyEnded):
+                if out.reason == "engine_stopping":  # the engine's intake is closed
+                    log.info("call_refused_while_stopping", call_id=out.call_id)
                 call = self.calls.get(out.call_id)
                 if call is not None:
                     call.over = True
