@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ivr.cli.options import ConfigOption
 from ivr.cli.settings import Settings, load_settings
 from ivr.cli.validate import run_validate
 from ivr.errors import ConfigError, ConfigInvalidError
@@ -40,15 +40,18 @@ def summary(settings: Settings) -> list[str]:
 
 @config_app.command("check")
 def check(
-    path: Annotated[
-        Path,
-        typer.Argument(help="The configuration file; default ivr.yaml, or $IVR_CONFIG."),
-    ] = DEFAULT_CONFIG,
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The configuration file (or --config); default $IVR_CONFIG, else ivr.yaml.",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Validate the file with the environment's IVR_* overrides, and the flows and skills it
     names with their own validators; exit 1 with every problem."""
-    if path == DEFAULT_CONFIG and "IVR_CONFIG" in os.environ:
-        path = Path(os.environ["IVR_CONFIG"])
+    path = file or config or DEFAULT_CONFIG  # a file named on the command line wins
     try:
         settings = load_settings(path)
     except ConfigInvalidError as exc:

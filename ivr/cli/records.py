@@ -1,15 +1,14 @@
 """The records' commands: ``ivr db upgrade|purge``, ``ivr customers import``,
 ``ivr export queue-log``, ``ivr tickets overdue``.
 
-The database is ``--database-url`` (or ``IVR_DATABASE__DATABASE_URL``, as for
-``ivr serve``), else the SQLite file under ``--data-dir``
-(``IVR_DATABASE__DATA_DIR``, default ``data``).
+The database and the retention policy come from ``--config`` (``ivr.yaml``, or
+``$IVR_CONFIG``) exactly as for ``ivr serve``, with the same ``IVR_DATABASE__*`` overrides;
+``--database-url`` and ``--data-dir`` override the file for one run.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -20,9 +19,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ivr.cli.settings import misspelt_variables
+from ivr.cli.options import ConfigOption, settings_for
 from ivr.clock import WallClock
-from ivr.errors import ConfigInvalidError, IvrError
+from ivr.errors import ConfigError, IvrError
 from ivr.obs.logs import configure_logging
 from ivr.storage import Storage, StorageSettings
 from ivr.storage.database import create_engine
@@ -35,14 +34,17 @@ UrlOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="IVR_DATABASE__DATABASE_URL",
-        help="sqlite+aiosqlite:///path or postgresql+asyncpg://user:pw@host/db",
+        help="sqlite+aiosqlite:///path or postgresql+asyncpg://user:pw@host/db (overrides --config)",
         show_default=False,
     ),
 ]
 DataDirOption = Annotated[
-    Path,
-    typer.Option("--data-dir", envvar="IVR_DATABASE__DATA_DIR", help="where the SQLite file lives"),
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="where the SQLite file lives (overrides --config; default data)",
+        show_default=False,
+    ),
 ]
 
 db_app = typer.Typer(name="db", help="The records database: schema upgrades, retention.")
@@ -51,12 +53,23 @@ export_app = typer.Typer(name="export", help="Export records in other tools' for
 tickets_app = typer.Typer(name="tickets", help="Tickets for first-contact responsibility.")
 
 
-def _settings(url: str | None, data_dir: Path, **extra: object) -> StorageSettings:
-    misspelt = misspelt_variables(os.environ)  # IVR_DATABASE_URL is refused here too
-    if misspelt:
-        typer.echo(ConfigInvalidError(misspelt).message, err=True)
-        raise typer.Exit(2)
-    return StorageSettings.model_validate({"database_url": url, "data_dir": data_dir, **extra})
+def _settings(config: Path | None, url: str | None, data_dir: Path | None) -> StorageSettings:
+    """The database of ``ivr serve``'s configuration, with this run's overrides.
+
+    The IVR_* variables are checked as for ``ivr serve`` (a misspelt one, such as the old
+    IVR_DATABASE_URL, is refused rather than silently ignored)."""
+    try:
+        database = settings_for(config).database
+    except ConfigError as exc:
+        where = f"{config}: " if config is not None else ""
+        typer.echo(f"{where}{exc.message}", err=True)
+        raise typer.Exit(2) from None
+    overrides: dict[str, object] = {}
+    if url:
+        overrides["database_url"] = url
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return database.model_copy(update=overrides) if overrides else database
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
@@ -78,12 +91,13 @@ async def _with_storage(settings: StorageSettings, work: Callable[[Storage], Awa
 
 @db_app.command("upgrade")
 def db_upgrade(
+    config: ConfigOption = None,
     database_url: UrlOption = None,
-    data_dir: DataDirOption = Path("data"),
+    data_dir: DataDirOption = None,
     to: Annotated[int | None, typer.Option(help="stop at this version")] = None,
 ) -> None:
     """Bring the database's schema to this version of ivr (creates it when empty)."""
-    settings = _settings(database_url, data_dir)
+    settings = _settings(config, database_url, data_dir)
 
     async def work() -> tuple[int, int]:
         engine = create_engine(settings)
@@ -99,8 +113,9 @@ def db_upgrade(
 
 @db_app.command("purge")
 def db_purge(
+    config: ConfigOption = None,
     database_url: UrlOption = None,
-    data_dir: DataDirOption = Path("data"),
+    data_dir: DataDirOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="count, change nothing")] = False,
     recordings_list: Annotated[
         Path | None,
@@ -108,7 +123,7 @@ def db_purge(
     ] = None,
 ) -> None:
     """Purge call records, queue log and recording references older than the retention policy."""
-    settings = _settings(database_url, data_dir)
+    settings = _settings(config, database_url, data_dir)
     report = _run(lambda: _with_storage(settings, lambda s: s.purge(dry_run=dry_run)))
     verb = "would purge" if dry_run else "purged"
     typer.echo(
@@ -122,11 +137,12 @@ def db_purge(
 @customers_app.command("import")
 def customers_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    config: ConfigOption = None,
     database_url: UrlOption = None,
-    data_dir: DataDirOption = Path("data"),
+    data_dir: DataDirOption = None,
 ) -> None:
     """Import customers from CSV: every invalid row reported, the valid ones written together."""
-    settings = _settings(database_url, data_dir)
+    settings = _settings(config, database_url, data_dir)
     report = _run(
         lambda: _with_storage(
             settings, lambda s: import_customers(s.customers, file, clock=WallClock())
@@ -157,11 +173,12 @@ def export_queue_log(
     ] = None,
     since: Annotated[str | None, typer.Option(help="epoch seconds or ISO time (UTC)")] = None,
     until: Annotated[str | None, typer.Option(help="epoch seconds or ISO time (UTC)")] = None,
+    config: ConfigOption = None,
     database_url: UrlOption = None,
-    data_dir: DataDirOption = Path("data"),
+    data_dir: DataDirOption = None,
 ) -> None:
     """Write the queue log exactly as Asterisk writes its queue_log file."""
-    settings = _settings(database_url, data_dir)
+    settings = _settings(config, database_url, data_dir)
     start, end = _epoch(since), _epoch(until)
     target = output if output is not None else sys.stdout.buffer
     count = _run(
@@ -179,11 +196,12 @@ def _when(ts: float) -> str:
 
 @tickets_app.command("overdue")
 def tickets_overdue(
+    config: ConfigOption = None,
     database_url: UrlOption = None,
-    data_dir: DataDirOption = Path("data"),
+    data_dir: DataDirOption = None,
 ) -> None:
     """Tickets past their deadline (red 2 h response, yellow 24 h closure, blue 72 h follow-up)."""
-    settings = _settings(database_url, data_dir)
+    settings = _settings(config, database_url, data_dir)
     clock = WallClock()
     tickets = _run(lambda: _with_storage(settings, lambda s: s.tickets.overdue()))
     if not tickets:

@@ -22,6 +22,7 @@ import structlog
 import typer
 
 from ivr.ami.settings import AmiSettings
+from ivr.cli.options import ConfigOption
 from ivr.cli.settings import Settings
 from ivr.clock import WallClock
 from ivr.errors import AmiAuthenticationError, ConfigError, IvrError
@@ -219,9 +220,7 @@ def _with_options(ami: AmiSettings, options: dict[str, object]) -> AmiSettings:
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
-        config: Annotated[
-            Path | None, typer.Option(help="ivr.yaml: flows, skills and ami from it")
-        ] = None,
+        config: ConfigOption = None,
         flows: Annotated[Path, typer.Option(help="the flows directory")] = Path("flows"),
         skills: Annotated[Path, typer.Option(help="the skills directory")] = Path("skills"),
         ami_host: Annotated[

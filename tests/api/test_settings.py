@@ -227,6 +227,8 @@ def test_the_systemd_unit_gives_the_clean_stop_time_to_finish() -> None:
     assert "ivr serve --config" in service["ExecStart"]
     assert "ivr config check" in service["ExecStartPre"]
     assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"  # ivr serve reloads its flows
+    # A refused AMI login exits 2 (tests/ami/test_serve_cli.py): no restart loop on it.
+    assert "2" in service["RestartPreventExitStatus"].split()
 
 
 def test_config_check_runs_the_flow_validator_on_the_flows_it_names(tmp_path: Path) -> None:

@@ -107,3 +107,87 @@ def test_the_database_url_comes_from_the_same_variable_as_for_ivr_serve(
     code, out, _ = run("db", "upgrade", "--data-dir", str(tmp_path / "unused"))
     assert code == 0 and out.startswith("schema version 0 -> ")
     assert db.exists()
+
+
+# Every command that needs the configuration takes it as `ivr serve` does.
+
+NEEDS_THE_CONFIGURATION = (
+    "serve",
+    "config check",
+    "db upgrade",
+    "db purge",
+    "customers import",
+    "export queue-log",
+    "tickets overdue",
+)
+
+
+def _commands() -> dict[str, object]:
+    from typer.main import get_command
+
+    found: dict[str, object] = {}
+
+    def walk(command: object, name: str) -> None:
+        children = getattr(command, "commands", None)
+        if children is None:
+            found[name.strip()] = command
+            return
+        for child_name, child in children.items():
+            walk(child, f"{name} {child_name}")
+
+    walk(get_command(app), "")
+    return found
+
+
+@pytest.mark.parametrize("name", NEEDS_THE_CONFIGURATION)
+def test_every_command_that_needs_the_configuration_takes_config_the_same_way(name: str) -> None:
+    command = _commands()[name]
+    options = [p for p in command.params if "--config" in getattr(p, "opts", ())]  # type: ignore[attr-defined]
+    assert len(options) == 1, f"ivr {name} has no --config"
+    assert options[0].envvar == "IVR_CONFIG"
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "ivr.yaml").write_text(text)
+    return etc / "ivr.yaml"
+
+
+def test_db_upgrade_creates_the_database_the_configuration_names(tmp_path: Path) -> None:
+    config = _config(tmp_path, "database:\n  data_dir: state\n")
+    code, out, _ = run("db", "upgrade", "--config", str(config))
+    assert code == 0 and out.startswith("schema version 0 -> ")
+    assert (tmp_path / "etc" / "state" / "ivr.sqlite").exists()  # relative to the file
+
+
+def test_the_configuration_may_come_from_ivr_config_as_for_ivr_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(tmp_path, "database:\n  data_dir: state\n")
+    monkeypatch.setenv("IVR_CONFIG", str(config))
+    assert run("db", "upgrade")[0] == 0
+    assert (tmp_path / "etc" / "state" / "ivr.sqlite").exists()
+
+
+def test_db_purge_keeps_what_the_configured_retention_keeps(tmp_path: Path) -> None:
+    _fill(tmp_path / "etc" / "state")  # a queue_log of November 2026
+    config = tmp_path / "etc" / "ivr.yaml"
+    for days, purged in ((1, 118), (100_000, 0)):
+        config.write_text(
+            f"database:\n  data_dir: state\n  retention:\n    queue_log_days: {days}\n"
+        )
+        code, out, _ = run("db", "purge", "--dry-run", "--config", str(config))
+        assert code == 0 and f", {purged} queue_log lines" in out, (days, out)
+
+
+def test_an_invalid_configuration_stops_a_records_command_naming_file_and_field(
+    tmp_path: Path,
+) -> None:
+    config = _config(
+        tmp_path, "database:\n  data_dir: state\n  retention:\n    queue_log_days: 0\n"
+    )
+    code, _, err = run("db", "purge", "--config", str(config))
+    assert code == 2
+    assert str(config) in err and "queue_log_days" in err
+    assert not (tmp_path / "etc" / "state").exists()  # nothing was created
