@@ -4,6 +4,7 @@
 - :mod:`ivr.flows.source`: reading a flows directory with positions
 - :mod:`ivr.flows.checks`: graph checks across flows (targets, reachability, loops, variables)
 - :mod:`ivr.flows.compiler`: validated models → plain slotted nodes for the interpreter
+- :mod:`ivr.flows.nodes`: those nodes, one module per family (dialogue, customer, control, exits)
 - :mod:`ivr.flows.interpreter`: the pure interpreter the journey drives
 - :mod:`ivr.flows.catalog`: DNIS → flow, versions and hot reload
 - :mod:`ivr.measures.menu_paths`, :mod:`ivr.flows.graph`, :mod:`ivr.tools.prompt_sounds`: around it

@@ -14,25 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.errors import FlowError
-from ivr.flows.nodes import (
-    BranchN,
-    CallbackN,
-    CallN,
-    CNode,
-    CollectN,
-    Cond,
-    HangupN,
-    LookupN,
-    MenuN,
-    PlayN,
-    QueueN,
-    ReturnN,
-    SayN,
-    SetN,
-    TransferN,
-    VerifyN,
-    VoicemailN,
-)
+from ivr.flows.nodes.base import CNode, Cond
+from ivr.flows.nodes.control import BranchN, CallN, ReturnN, SetN
+from ivr.flows.nodes.customer import LookupN, VerifyN
+from ivr.flows.nodes.dialogue import CollectN, MenuN, PlayN, SayN
+from ivr.flows.nodes.exits import CallbackN, HangupN, QueueN, TransferN, VoicemailN
 from ivr.flows.source import FlowSet
 from ivr.flows.timecal import OpenHours
 from ivr.model.flow import (

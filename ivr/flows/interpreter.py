@@ -32,7 +32,8 @@ from typing import Any
 from ivr.clock import Clock
 from ivr.flows.catalog import FlowCatalog
 from ivr.flows.compiler import CFlow, FlowBundle
-from ivr.flows.nodes import CNode, CollectN, MenuN, Out
+from ivr.flows.nodes.base import CNode, Out
+from ivr.flows.nodes.dialogue import CollectN, MenuN
 from ivr.flows.output_factories import node_entered
 from ivr.flows.output_factories import to_queue as make_to_queue
 from ivr.model.events import (
