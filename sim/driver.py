@@ -112,6 +112,10 @@ class EngineLike(Protocol):
 
 Action = Callable[[Any], None]
 
+# The simulator's own assumptions, which neither the requirements nor traffic.yaml give:
+DIAL_S = 3.0  # from placing a callback to the customer's phone ringing
+VOICEMAIL_S = 30.0  # the message a caller leaves, when the recording allows that long
+
 
 class HeapScheduler:
     """The engine's :class:`ivr.scheduling.Scheduler`: timers go on the driver's heap."""
@@ -243,8 +247,9 @@ class Driver:
         self._known = callers.known_share
         self._password_ok = callers.password_success
         self._callback_accept = callers.callback_acceptance
+        self._callback_reached = callers.callback_reached
         self._no_answer = traffic.seats.ring_no_answer
-        self._no_answer_pause_s = 60.0
+        self._no_answer_pause_s = traffic.seats.no_answer_pause_s
         self._pause_reasons = {q.no_answer.reason for q in centre.queues}
         self._queue_service = {q.name: q.skill for q in centre.queues}
         self._handle: dict[str, Sampler] = {}
@@ -344,20 +349,22 @@ class Driver:
         heap = self._heap
         pop = heapq.heappop
         clock = self.clock
+        now = clock.now()  # only this loop moves the clock
         steps = 0
         while heap:
             when = heap[0][0]
             if until is not None and when > until:
                 break
             _, _, fn, arg = pop(heap)
-            if when > clock._now:
-                clock._now = when
+            if when > now:  # an item due in the past (a zero delay) runs now
+                clock.set(when)
+                now = when
             fn(arg)
             steps += 1
             if progress is not None and steps % every == 0:
-                progress(clock._now)
+                progress(now)
         if progress is not None:
-            progress(clock._now)
+            progress(now)
         return RunStats(
             calls=self._calls, events=self.events, simulated_s=clock.now() - self.origin
         )
@@ -459,7 +466,7 @@ class Driver:
     def _voicemail(self, cmd: RecordVoicemail) -> None:
         caller = self._callers.get(cmd.call_id)
         if caller is not None:
-            self._later(caller, min(cmd.max_s, 30.0), self._playback_done)
+            self._later(caller, min(cmd.max_s, VOICEMAIL_S), self._playback_done)
 
     def _playback_done(self, caller: _Caller) -> None:
         self._send(PlaybackFinished(call_id=caller.call_id))
@@ -677,8 +684,9 @@ class Driver:
             caller.queue = self._callback_queue.pop(cmd.call_id, "")
             self._callers[cmd.call_id] = caller
         rng = caller.rng
-        reached = rng.random() < 0.85
-        self._later(caller, self._ring(rng) + 3.0, self._callback_answer, (caller, reached, cmd))
+        reached = rng.random() < self._callback_reached
+        delay = DIAL_S + self._ring(rng)
+        self._later(caller, delay, self._callback_answer, (caller, reached, cmd))
 
     def _callback_answer(self, arg: tuple[_Caller, bool, PlaceCallback]) -> None:
         caller, reached, _cmd = arg

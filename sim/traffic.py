@@ -141,6 +141,9 @@ class Callers(_Model):
     menu_patience: Duration = Never(kind="none")
     queue_patience: Duration = Never(kind="none")
     callback_acceptance: float = Field(0.0, ge=0, le=1)
+    # the share of placed callbacks the customer answers; 0.85 is the value the
+    # simulator had built in, kept so that existing scenarios run the same
+    callback_reached: float = Field(0.85, ge=0, le=1)
     menus: dict[str, dict[str, float]] = Field(default_factory=dict)
     prompt_s: float = Field(3.0, ge=0)  # a prompt's length when ``prompts`` does not say
     prompts: dict[str, float] = Field(default_factory=dict)
@@ -178,6 +181,9 @@ class Shift(_Model):
 class Seats(_Model):
     ring_time: Duration = Uniform(kind="uniform", low_s=2.0, high_s=5.0)
     ring_no_answer: float = Field(0.0, ge=0, le=1)
+    # how long a seat the queue's no_answer rule paused stays paused before its person is
+    # ready again; 60 s is what docs/traffic.md has always said
+    no_answer_pause_s: float = Field(60.0, ge=0)
     shifts: list[Shift] = Field(default_factory=list)  # none: every seat all day
 
 
