@@ -325,6 +325,11 @@ class Engine:
         journey = self.journeys.get(call_id)
         return (kind, journey.phase if journey is not None else None) in self._table
 
+    def phase(self, call_id: str) -> Phase | None:
+        """The phase of the call's journey; ``None`` before it arrived and once it ended."""
+        journey = self.journeys.get(call_id)
+        return journey.phase if journey is not None else None
+
     def close_intake(self) -> None:
         """A clean stop begins: a new call now gets a busy signal; the calls already in go on."""
         self.intake_open = False

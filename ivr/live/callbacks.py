@@ -31,12 +31,10 @@ class Callbacks:
         *,
         settings: LiveSettings,
         endpoints: Mapping[str, str],
-        engaged: dict[str, str],
         to_engine: Callable[[object], object],
     ) -> None:
         self._settings = settings
         self._endpoints = endpoints
-        self._engaged = engaged  # the driver's: seat id -> call id, busy with our own call
         self._to_engine = to_engine
         self._legs: dict[str, CallbackLeg] = {}  # the seat leg's uniqueid -> the callback
         self._by_customer: dict[str, str] = {}  # the customer's leg -> the seat leg
@@ -52,7 +50,6 @@ class Callbacks:
         self._ids += 1
         leg_uid = f"{cmd.call_id}-cb{self._ids}"
         leg = self._legs[leg_uid] = CallbackLeg(call_id=cmd.call_id, seat_id=cmd.seat_id)
-        self._engaged[cmd.seat_id] = cmd.call_id
 
         def failed(exc: AmiError) -> None:
             self._over(leg_uid, failed=exc.message)
@@ -72,6 +69,13 @@ class Callbacks:
             ],
             on_error=failed,
         )
+
+    def engaged_seats(self) -> frozenset[str]:
+        """Seats whose phone rings or talks for a callback of ours."""
+        return frozenset(leg.seat_id for leg in self._legs.values())
+
+    def engages(self, seat_id: str) -> bool:
+        return any(leg.seat_id == seat_id for leg in self._legs.values())
 
     def owns(self, uniqueid: str) -> bool:
         return uniqueid in self._legs or uniqueid in self._by_customer
@@ -134,8 +138,6 @@ class Callbacks:
             return
         if leg.customer_uniqueid is not None:
             self._by_customer.pop(leg.customer_uniqueid, None)
-        if self._engaged.get(leg.seat_id) == leg.call_id:
-            del self._engaged[leg.seat_id]
         if failed is not None:
             self._to_engine(CallbackFailed(call_id=leg.call_id, reason=failed))
             return

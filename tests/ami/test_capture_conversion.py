@@ -19,6 +19,7 @@ import pytest
 from ivr.ami.codec import AmiCodec, Message
 from ivr.ami.connection import ActionResult
 from ivr.clock import ManualClock
+from ivr.engine.journey import Phase
 from ivr.errors import AmiError
 from ivr.live.driver import LiveDriver
 from ivr.live.settings import LiveSettings
@@ -38,20 +39,26 @@ CAPTURES = Path(__file__).parent.parent / "fixtures" / "ami"
 
 
 class Told:
-    """An engine that only records the events it is told."""
+    """An engine that only records the events it is told; a timer falling due hands the driver
+    whatever the test put in ``due`` (the engine's part the lab script played)."""
 
     def __init__(self) -> None:
         self.events: list[object] = []
+        self.due: list[object] = []
 
     def handle(self, event: Any) -> Sequence[object]:
         self.events.append(event)
         return []
 
     def fire(self, timer: Timer) -> Sequence[object]:
-        return []
+        due, self.due = self.due, []
+        return due
 
     def takes(self, kind: type, call_id: str) -> bool:
         return True
+
+    def phase(self, call_id: str) -> Phase | None:
+        return Phase.MENU  # every journey goes on: the capture says when a call ends
 
 
 class Wire:
@@ -80,7 +87,7 @@ class Wire:
 
 
 def replay(
-    scenario: str, on_message: Callable[[LiveDriver, Message], None] | None = None
+    scenario: str, on_message: Callable[[LiveDriver, Told, Message], None] | None = None
 ) -> tuple[list[object], Wire]:
     told, wire = Told(), Wire()
     driver = LiveDriver(
@@ -100,23 +107,36 @@ def replay(
         if isinstance(item, Message):
             driver.on_event(item)
             if on_message is not None:
-                on_message(driver, item)
+                on_message(driver, told, item)
     return told.events, wire
 
 
-def offer(driver: LiveDriver, call_id: str, seat: str, endpoint: str) -> None:
-    """The engine's OfferCall, as the journey would hand it to the driver."""
-    driver._carry_out(
-        [
-            OfferCall(
-                call_id=call_id,
-                seat_id=seat,
-                queue="billing",
-                endpoint=endpoint,
-                ring_timeout_s=15,
-                context={"account": "A-1"},
-            )
-        ]
+def offer(driver: LiveDriver, told: Told, call_id: str, seat: str, endpoint: str) -> None:
+    """The engine's OfferCall, as the journey would hand it to the driver (on a timer)."""
+    told.due.append(
+        OfferCall(
+            call_id=call_id,
+            seat_id=seat,
+            queue="billing",
+            endpoint=endpoint,
+            ring_timeout_s=15,
+            context={"account": "A-1"},
+        )
+    )
+    driver.fire(Timer(0.0, "offer", call_id))
+
+
+def agi_start(driver: LiveDriver, uid: str, channel: str) -> None:
+    """The AsyncAGIStart a caller sent straight to a seat never had: live, it would have."""
+    driver.on_event(
+        Message(
+            [
+                ("Event", "AsyncAGIStart"),
+                ("Channel", channel),
+                ("Uniqueid", uid),
+                ("Env", "agi_extension%3A%2010000%0A%0A"),
+            ]
+        )
     )
 
 
@@ -151,13 +171,13 @@ def test_twenty_interleaved_calls_each_arrive_and_end_once() -> None:
 
 
 def test_busy_and_unanswered_seats_are_told_to_the_core() -> None:
-    def when(driver: LiveDriver, msg: Message) -> None:
+    def when(driver: LiveDriver, told: Told, msg: Message) -> None:
         # The lab sent these callers straight to the seat context; live, ivr would have.
         uid = msg.get("Uniqueid")
         if msg.event == "Newchannel" and uid in ("busy-call", "noans-call"):
-            driver._arrive(uid, channel=msg["Channel"], linkedid=uid, caller="", dnis="10000")
+            agi_start(driver, uid, msg["Channel"])
             seat = "agent1" if uid == "busy-call" else "agent2"
-            offer(driver, uid, seat, f"Local/{seat}@agents")
+            offer(driver, told, uid, seat, f"Local/{seat}@agents")
 
     told, _ = replay("dial_failures", when)
     failures = [(e.call_id, e.seat_id, e.reason) for e in told if isinstance(e, SeatDidNotAnswer)]
@@ -165,9 +185,9 @@ def test_busy_and_unanswered_seats_are_told_to_the_core() -> None:
 
 
 def test_seat_answer_and_blind_transfer_become_seat_answered_then_transfer_requested() -> None:
-    def when(driver: LiveDriver, msg: Message) -> None:
+    def when(driver: LiveDriver, told: Told, msg: Message) -> None:
         if msg.event == "AsyncAGIStart" and msg.get("Uniqueid") == "bxfer-call":
-            offer(driver, "bxfer-call", "agent1", "Local/agent1@agents")
+            offer(driver, told, "bxfer-call", "agent1", "Local/agent1@agents")
 
     told, wire = replay("blind_transfer_action", when)
     kinds = [type(e).__name__ for e in told]

@@ -153,7 +153,7 @@ async def scenario(ops: list[tuple[str, int, bool]], seat_behaviour: dict[str, s
             for seat_state in core.seats.values():
                 assert seat_state.state not in (SeatState.RINGING, SeatState.ON_CALL), seat_state
                 assert seat_state.call is None
-            assert not live.service.driver._engaged
+            assert not live.service.driver.engaged_seats
             assert live.service.driver.stats.engine_errors == 0
             assert not fake.channels
         finally:

@@ -234,7 +234,7 @@ async def test_callback_the_seat_does_not_answer_is_closed_and_frees_the_seat(
         await until(lambda: live.ended(call.uniqueid), "the callback is closed")
         seat = live.service.engine.routing.seats["s1"]  # type: ignore[attr-defined]
         assert seat.state is not SeatState.RINGING and seat.call is None
-        assert not live.service.driver._engaged
+        assert not live.service.driver.engaged_seats
     finally:
         await stop_live(live)
 
