@@ -58,6 +58,7 @@ import contextlib
 import itertools
 import random
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -93,6 +94,27 @@ class _SessionLost(Exception):
         self.reason = reason
 
 
+@dataclass(slots=True)
+class LinkState:
+    """Is the link to Asterisk up, since when, and when did Asterisk last send anything.
+
+    Times are ``monotonic()`` seconds: ``/healthz`` and ``/metrics`` turn them into ages,
+    and a wall-clock jump must not make a live link look stale. ``failed_connects`` counts the
+    attempts that never reached a login (refused, timed out, closed before the answer): the
+    reconnect counter alone stays 0 through an outage that no attempt survives.
+    """
+
+    up: bool = False
+    changed_at: float = field(default_factory=monotonic)
+    last_message_at: float | None = None
+    failed_connects: int = 0
+
+    def went(self, up: bool) -> None:
+        if up != self.up:
+            self.up = up
+            self.changed_at = monotonic()
+
+
 class AmiConnection:
     """Connects, logs in, reads, and comes back after a loss; the listener gets every event."""
 
@@ -122,6 +144,7 @@ class AmiConnection:
         self._lost_reason: str | None = None
         self._stop = asyncio.Event()
         self.counters = Counters()
+        self.link = LinkState()
         self.asterisk_restarted = False
         self._uptime_seen: tuple[float, float] | None = (
             None  # (Uptime, monotonic) at the last FullyBooted
@@ -224,6 +247,7 @@ class AmiConnection:
             )
         except (OSError, TimeoutError) as exc:
             log.warning("ami_connect_failed", where=where, error=type(exc).__name__)
+            self.link.failed_connects += 1
             return f"connect failed: {type(exc).__name__}", False
         self._session += 1
         self.counters.sessions += 1
@@ -262,6 +286,9 @@ class AmiConnection:
         finally:
             self._drop(writer, reason)
             self._logged_in = False
+            self.link.went(up=False)
+        if not reached_login:
+            self.link.failed_connects += 1
         self.counters.connection_losses += 1
         log.warning("ami_connection_lost", where=where, reason=reason, logged_in=reached_login)
         if self._on_lost is not None and reached_login:
@@ -302,6 +329,7 @@ class AmiConnection:
                 msg, where=where, username=self.settings.username
             ) from None
         self._logged_in = True
+        self.link.went(up=True)
         log.info(
             "ami_logged_in",
             where=f"{self.settings.host}:{self.settings.port}",
@@ -319,6 +347,7 @@ class AmiConnection:
                 return
             if not data:
                 return
+            self.link.last_message_at = monotonic()
             session.receive_data(data)
             while (out := session.next_event()) is not NEED_DATA:
                 if type(out) is Message:

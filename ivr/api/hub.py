@@ -22,6 +22,7 @@ from ivr.api.schemas import CallOut, CentreOut, QueueOut, SeatOut
 from ivr.api.stream import EventBus, Message
 from ivr.clock import Clock
 from ivr.obs.floor import Floor
+from ivr.obs.health import Health
 from ivr.obs.metrics import Metrics
 from ivr.secret import mask_secrets
 
@@ -31,6 +32,7 @@ class Hub:
         self.floor = floor
         self.clock = clock
         self.metrics = metrics if metrics is not None else Metrics(floor)
+        self.health = Health()
         self.bus = EventBus()
 
     def observe(self, outputs: Iterable[object]) -> None:

@@ -176,7 +176,9 @@ async def _run_service(
     sup.watch(
         engine=service.engine,
         ami_counters=lambda: service.connection.counters,
+        ami_link=lambda: service.connection.link,
         buffer_depth=lambda: records.writer.stats.buffered,
+        writer_stats=lambda: records.writer.stats,
     )
     # One reloader for the API and SIGHUP: one reload at a time, off the event loop.
     reloader = FlowReloader(catalog, flows, centre)

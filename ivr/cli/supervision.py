@@ -38,6 +38,7 @@ from ivr.cli.settings import Settings
 from ivr.clock import Clock
 from ivr.model.skills import CentreConfig
 from ivr.obs.floor import Floor, FloorSource
+from ivr.obs.health import LinkLike, WriterLike
 from ivr.obs.metrics import AmiCounts, Metrics, TimedEngine
 from ivr.shutdown import ShutdownPlan, nothing
 
@@ -84,7 +85,9 @@ class Supervision:
         *,
         engine: Any = None,
         ami_counters: Callable[[], AmiCounts] | None = None,
+        ami_link: Callable[[], LinkLike] | None = None,
         buffer_depth: Callable[[], int] | None = None,
+        writer_stats: Callable[[], WriterLike] | None = None,
     ) -> None:
         """What the floor and the metrics read from the running parts (each optional).
 
@@ -102,6 +105,9 @@ class Supervision:
             self.metrics.watch_ami(ami_counters)
         if buffer_depth is not None:
             self.metrics.watch_buffer(buffer_depth)
+        if ami_link is not None:
+            self.metrics.watch_link(ami_link)
+        self.hub.health.watch(link=ami_link, writer=writer_stats)
 
     async def start_http(self, control: Control) -> HttpServer:
         if not len(self.tokens):

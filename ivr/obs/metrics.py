@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 from ivr.clock import monotonic
 from ivr.model.facts import Abandoned, Answered, Diverted, Queued
 from ivr.obs.floor import Floor
+from ivr.obs.health import LinkLike
 from ivr.scheduling import Timer
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -94,6 +95,7 @@ class AmiCounts(Protocol):
 class _AmiCollector(Collector):
     def __init__(self) -> None:
         self.source: Callable[[], AmiCounts] | None = None
+        self.link: Callable[[], LinkLike] | None = None
 
     def collect(self) -> Iterator[Metric]:
         counts = self.source() if self.source is not None else None
@@ -110,6 +112,22 @@ class _AmiCollector(Collector):
         )
         malformed.add_metric([], counts.malformed if counts else 0)
         yield from (reconnects, losses, malformed)
+        if self.link is None:
+            return
+        link = self.link()
+        up = GaugeMetricFamily("ivr_ami_up", "1 while logged in to Asterisk's AMI, else 0")
+        up.add_metric([], 1.0 if link.up else 0.0)
+        failed = CounterMetricFamily(
+            "ivr_ami_failed_connects", "Connection attempts that never reached a login"
+        )
+        failed.add_metric([], link.failed_connects)
+        yield from (up, failed)
+        if link.last_message_at is not None:
+            age = GaugeMetricFamily(
+                "ivr_ami_last_message_age_seconds", "Seconds since Asterisk last sent anything"
+            )
+            age.add_metric([], max(0.0, monotonic() - link.last_message_at))
+            yield age
 
 
 class TimedEngine:
@@ -203,6 +221,10 @@ class Metrics:
     def watch_ami(self, counters: Callable[[], AmiCounts]) -> None:
         """Read the AMI connection's counters (``AmiConnection.counters``) at each scrape."""
         self._ami.source = counters
+
+    def watch_link(self, link: Callable[[], LinkLike]) -> None:
+        """Read the AMI link's state (``AmiConnection.link``) at each scrape."""
+        self._ami.link = link
 
     def watch_buffer(self, depth: Callable[[], int]) -> None:
         """Read the storage writer's buffer depth at each scrape."""

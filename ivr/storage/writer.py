@@ -50,6 +50,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ivr.backoff import Backoff
+from ivr.clock import monotonic
 from ivr.errors import StorageError
 from ivr.storage import schema
 from ivr.storage.records import (
@@ -159,6 +160,8 @@ class WriterStats:
     write_failures: int = 0
     overflow_alarms: int = 0
     buffered: int = 0
+    # monotonic() of the first failure of the writes failing now; None while they succeed
+    failing_since: float | None = None
 
 
 class RecordWriter:
@@ -296,6 +299,8 @@ class RecordWriter:
                 await self._write(batch)
             except Exception as exc:
                 self.stats.write_failures += 1
+                if self.stats.failing_since is None:
+                    self.stats.failing_since = monotonic()
                 failures_in_a_row += 1
                 log.warning(
                     "storage_write_failed",
@@ -316,6 +321,7 @@ class RecordWriter:
             for _ in batch:
                 self._buffer.popleft()
             self.stats.written += len(batch)
+            self.stats.failing_since = None
             failures_in_a_row = 0
             self.stats.buffered = len(self._buffer)
             delays = retry.delays()  # a write went through: the next failure waits the least

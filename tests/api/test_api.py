@@ -298,3 +298,17 @@ async def test_the_centre_shows_everyone_waiting_and_its_own_alarm(plan: Floorpl
     assert centre["alarm_level"] == 2  # 4 callers against 1 open seat: past 3.5 ×
     assert centre["seats_by_state"] == {"logged_out": 2, "ringing": 1}
     assert centre["today"]["offered"] == 4
+
+
+async def test_healthz_is_503_naming_the_part_that_fails(plan: Floorplan) -> None:
+    from ivr.ami.connection import LinkState
+
+    link = LinkState(up=True)
+    plan.hub.health.watch(link=lambda: link)
+    ok = await plan.client.get("/healthz")  # no token: a load balancer asks it
+    assert ok.status_code == 200 and ok.json()["ami"]["up"] is True
+    link.went(up=False)
+    failing = await plan.client.get("/healthz")
+    assert failing.status_code == 503
+    assert failing.json()["status"] == "failing"
+    assert failing.json()["problems"][0].startswith("ami: not logged in to Asterisk")

@@ -112,9 +112,11 @@ async def test_a_locked_database_fills_the_buffer_then_spills_with_an_alarm_and_
                 assert writer.stats.buffered == 100
                 assert writer.stats.spilled == 150
                 assert writer.stats.overflow_alarms == 1
+                assert writer.stats.failing_since is not None  # /healthz says 503 meanwhile
                 holder.rollback()
                 await writer.flush()
                 assert writer.stats.written + writer.stats.replayed == 250
+                assert writer.stats.failing_since is None
         events = [e["event"] for e in logs]
         assert events.count("storage_buffer_full") == 1
         assert "storage_write_failed" in events and "storage_spill_replayed" in events

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: FastAPI reads the Annotated aliases at run time.
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from ivr.api.deps import Ctx, Who
 from ivr.api.errors import AUTH
@@ -12,9 +12,20 @@ from ivr.obs.metrics import CONTENT_TYPE
 router = APIRouter(tags=["process"])
 
 
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+@router.get(
+    "/healthz",
+    response_class=JSONResponse,
+    responses={
+        200: {"description": "Logged in to Asterisk and the records are being written"},
+        503: {"description": "A part is failing: `problems` says which and since when"},
+    },
+)
+async def healthz(ctx: Ctx) -> JSONResponse:
+    """The AMI link (up, for how long, the age of Asterisk's last message, failed connects) and
+    the records database (writes going through or failing, records waiting); 503 with the
+    problems when either fails. No token: a load balancer or systemd's watchdog asks it."""
+    report = ctx.hub.health.report()
+    return JSONResponse(report.as_json(), status_code=report.status_code)
 
 
 @router.get(
