@@ -10,6 +10,7 @@ message says what went wrong and what to do about it.
     IvrError
     ├── ConfigError                 a YAML file (flow, seats, traffic, config) is wrong
     │   ├── ConfigSyntaxError       not YAML at all: file, line, column
+    │   │   └── ConfigTooLargeError past a limit of size, depth, aliases or values
     │   └── ConfigInvalidError      YAML, but not valid: a list of Problems
     ├── RoutingError                the routing core was asked something impossible
     │   ├── UnknownCallError        an event names a call the core does not hold
@@ -79,6 +80,12 @@ class ConfigError(IvrError):
 
 class ConfigSyntaxError(ConfigError):
     error_id = "config-syntax"
+
+
+class ConfigTooLargeError(ConfigSyntaxError):
+    """A YAML file refused before it is built: ``details["limit"]`` says which limit."""
+
+    error_id = "config-too-large"
 
 
 class ConfigInvalidError(ConfigError):

@@ -9,7 +9,9 @@ the engine's config) goes through this module::
 ``positions`` maps a path of keys and list indexes, e.g. ``("nodes",
 "main_menu", "choices", "3")``, to the :class:`Mark` (file, line, column,
 1-based) where that value starts in the file. A duplicated key in a mapping
-is a problem too (PyYAML would silently keep the last one).
+is a problem too (PyYAML would silently keep the last one). Every document is
+held to the limits of :mod:`ivr.yamlguard` (size, depth, aliases, values)
+before it is walked or built.
 
 Pydantic's error ``loc`` paths are turned into :class:`ivr.errors.Problem`
 objects located with ``positions``; a misspelt field or tag gets a close-match
@@ -30,6 +32,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ivr.errors import ConfigInvalidError, ConfigSyntaxError, Problem
+from ivr.yamlguard import (
+    LIMITS,
+    LimitedLoader,
+    YamlLimits,
+    read_yaml_text,
+    too_big,
+    unacceptable_character,
+)
 
 PathKey = tuple[str, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -97,7 +107,7 @@ def close_match(word: object, choices: Iterable[str]) -> str | None:
     return f"did you mean '{found[0]}'?" if found else None
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(LimitedLoader):
     """A safe loader that records where each value starts and refuses duplicate keys.
 
     Dates stay text (``2026-10-01``): each model parses what it needs.
@@ -108,11 +118,10 @@ class _Loader(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
-    def __init__(self, stream: str, file: str) -> None:
-        super().__init__(stream)
+    def __init__(self, stream: str, file: str, limits: YamlLimits) -> None:
+        super().__init__(stream, file, limits)
         self.positions = Positions(file)
         self.duplicates: list[Problem] = []
-        self.file = file
 
     def _mark(self, node: yaml.Node) -> Mark:
         return Mark(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -152,13 +161,22 @@ def _stringify_keys(value: Any) -> Any:
     return value
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
-    """Parse ``text`` (named ``file`` in messages). Raises ConfigSyntaxError / ConfigInvalidError."""
-    loader = _Loader(text, file)
+def parse_yaml(text: str, file: str, limits: YamlLimits = LIMITS) -> tuple[Any, Positions]:
+    """Parse ``text`` (named ``file`` in messages). Raises ConfigSyntaxError / ConfigInvalidError.
+
+    A document past ``limits`` is a ConfigTooLargeError, raised before it is walked or built.
+    """
+    if len(text) * 4 > limits.max_bytes and len(text.encode("utf-8")) > limits.max_bytes:
+        raise too_big(file, len(text.encode("utf-8")), limits)
+    try:
+        loader = _Loader(text, file, limits)
+    except yaml.reader.ReaderError as exc:
+        raise unacceptable_character(exc, text, file) from None
     try:
         node = loader.get_single_node()
         if node is None:
             return None, loader.positions
+        loader.check_expansion(node)
         loader.walk(node, ())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -169,6 +187,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         where = f"{file}:{line}:{column}" if line else file
         msg = f"{where}: {what}; fix the YAML syntax there (indentation, quotes, a missing ':')"
         raise ConfigSyntaxError(msg, file=file, line=line, column=column) from exc
+    except yaml.reader.ReaderError as exc:
+        raise unacceptable_character(exc, text, file) from None
     except yaml.YAMLError as exc:
         msg = f"{file}: not valid YAML ({exc}); fix the syntax"
         raise ConfigSyntaxError(msg, file=file, line=None, column=None) from exc
@@ -181,16 +201,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
 
 def load_yaml(path: str | Path) -> tuple[Any, Positions]:
     """Read and parse a YAML file, keeping the position of every key and value."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"{p}: cannot read the file ({exc.strerror}); check the path"
-        raise ConfigSyntaxError(msg, file=str(p), line=None, column=None) from exc
-    except UnicodeDecodeError as exc:
-        msg = f"{p}: not UTF-8 text; save the file as UTF-8"
-        raise ConfigSyntaxError(msg, file=str(p), line=None, column=None) from exc
-    return parse_yaml(text, str(p))
+    return parse_yaml(read_yaml_text(path), str(path))
 
 
 def syntax_problem(exc: ConfigSyntaxError) -> Problem:

@@ -16,6 +16,7 @@ from ivr.flows.source import RESERVED
 from ivr.model.flow import Flow
 from ivr.model.skills import CentreConfig
 from ivr.tools.prompt_sounds import check_sounds
+from ivr.yamlguard import read_yaml_text
 from ivr.yamlsrc import parse_yaml
 
 
@@ -25,8 +26,8 @@ def kind_of(directory: Path) -> str:
         if path.name in RESERVED:
             return "flows"
         try:
-            data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-        except (ConfigError, OSError, UnicodeDecodeError):
+            data, _ = parse_yaml(read_yaml_text(path), str(path))
+        except ConfigError:
             continue
         if isinstance(data, dict):
             if "nodes" in data or "flow" in data:

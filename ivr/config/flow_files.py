@@ -27,6 +27,7 @@ from ivr.flows.compiler import FlowBundle, compile_set
 from ivr.flows.source import CALENDARS_FILE, PROMPTS_FILE, RESERVED, FlowSet, parse_flow
 from ivr.model.flow import Calendars, PromptManifest
 from ivr.model.skills import CentreConfig
+from ivr.yamlguard import read_yaml_text
 from ivr.yamlsrc import parse_yaml, syntax_problem, validate
 
 log = structlog.get_logger("ivr.config.flow_files")
@@ -50,7 +51,7 @@ def read_flow_set(directory: str | Path) -> tuple[FlowSet, list[Problem]]:
     problems: list[Problem] = []
     for path in flow_files(root):
         try:
-            source = parse_flow(path.read_text(encoding="utf-8"), str(path))
+            source = parse_flow(read_yaml_text(path), str(path))
         except ConfigSyntaxError as exc:
             problems.append(syntax_problem(exc))
             continue
@@ -71,7 +72,7 @@ def read_flow_set(directory: str | Path) -> tuple[FlowSet, list[Problem]]:
     cal_path = root / CALENDARS_FILE
     if cal_path.is_file():
         try:
-            data, pos = parse_yaml(cal_path.read_text(encoding="utf-8"), str(cal_path))
+            data, pos = parse_yaml(read_yaml_text(cal_path), str(cal_path))
             fs.calendars = dict(validate(Calendars, data or {}, pos, str(cal_path)).calendars)
             fs.calendars_positions = pos
         except ConfigSyntaxError as exc:
@@ -81,7 +82,7 @@ def read_flow_set(directory: str | Path) -> tuple[FlowSet, list[Problem]]:
     man_path = root / PROMPTS_FILE
     if man_path.is_file():
         try:
-            data, pos = parse_yaml(man_path.read_text(encoding="utf-8"), str(man_path))
+            data, pos = parse_yaml(read_yaml_text(man_path), str(man_path))
             fs.manifest = validate(PromptManifest, data or {}, pos, str(man_path))
             fs.manifest_positions = pos
         except ConfigSyntaxError as exc:
