@@ -3,8 +3,8 @@
 Everything is made here and injected through constructors (the wazo habit):
 the wall clock, the loop scheduler, a seeded ``random.Random``, the engine,
 the driver, the connection. :meth:`LiveService.run` owns every task it starts
-(a TaskGroup); the issue-7 HTTP server runs beside it and talks to the engine
-only through :meth:`LiveService.submit` and the output sinks.
+(a TaskGroup); the supervisor's HTTP server (:mod:`ivr.cli.supervision`) runs
+beside it and talks to the engine only through the driver and the output sinks.
 """
 
 from __future__ import annotations

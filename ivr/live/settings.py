@@ -1,8 +1,8 @@
 """How the live driver meets the dialplan: context names, music, transfer codes.
 
 They must agree with ``docs/asterisk/extensions.conf``; the defaults do. The
-issue-7 configuration file composes :class:`LiveSettings` beside
-:class:`ivr.ami.settings.AmiSettings`.
+configuration file (:class:`ivr.cli.settings.Settings`, its ``live:`` section) composes
+:class:`LiveSettings` beside :class:`ivr.ami.settings.AmiSettings`.
 """
 
 from __future__ import annotations

@@ -167,6 +167,22 @@ def test_a_call_walks_the_menu_queues_reaches_a_seat_and_ends_answered(tmp_path:
     assert run.engine.journey("c1") is None
 
 
+def test_the_phase_a_driver_reads_follows_the_journey_and_is_none_outside_it(
+    tmp_path: Path,
+) -> None:
+    run = Run(tmp_path)
+    run.send(SeatLoggedIn(seat_id="b1"))
+    assert run.engine.phase("c1") is None  # not arrived
+    run.arrive("c1")
+    assert run.engine.phase("c1") is Phase.MENU
+    run.press("c1", "1")
+    assert run.engine.phase("c1") is Phase.RINGING  # b1 is free: offered at once
+    run.send(SeatAnswered(call_id="c1", seat_id="b1"))
+    assert run.engine.phase("c1") is Phase.TALKING
+    run.send(CallEnded(call_id="c1", by="seat"))
+    assert run.engine.phase("c1") is None  # over
+
+
 def test_a_hang_up_in_the_menu_ends_the_journey_there(tmp_path: Path) -> None:
     run = Run(tmp_path)
     run.arrive("c1")
