@@ -246,7 +246,14 @@ class AmiConnection:
                 timeout=self.settings.connect_timeout_s,
             )
         except (OSError, TimeoutError) as exc:
-            log.warning("ami_connect_failed", where=where, error=type(exc).__name__)
+            log.warning(
+                "ami_connect_failed",
+                where=where,
+                error=type(exc).__name__,
+                hint=f"cannot reach Asterisk's manager interface at {where}: is Asterisk "
+                "running, is manager.conf enabled on that address and port (docs/asterisk/)? "
+                "retrying with back-off",
+            )
             self.link.failed_connects += 1
             return f"connect failed: {type(exc).__name__}", False
         self._session += 1

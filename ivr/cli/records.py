@@ -141,7 +141,13 @@ def customers_import(
     database_url: UrlOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Import customers from CSV: every invalid row reported, the valid ones written together."""
+    """Import customers from CSV: every invalid row reported, the valid ones written together.
+
+    The first line names the columns, in any order (example: docs/customers.example.csv):
+    account (required, letters, digits, - and _), name, numbers (one or more, separated by ;
+    or spaces), tier (normal, vip or green; default normal), segment, language (zh, zh-CN,
+    en...), password (empty, or exactly six digits; stored only as a salted hash).
+    """
     settings = _settings(config, database_url, data_dir)
     report = _run(
         lambda: _with_storage(

@@ -253,12 +253,21 @@ class RecordWriter:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
             os.close(fd)
+            who = f"(pid {holder}) " if holder.isdigit() else ""
+            if holder.isdigit() and int(holder) == os.getpid():
+                who = "(this process) "
             msg = (
-                f"another record writer is using the spill file {self._spill_path}: "
-                "give each writer (each engine) its own spill_path"
+                f"another engine {who}is already running on the data directory "
+                f"{self._spill_path.parent} (it holds {self._lock_path.name}): stop it first "
+                "(systemctl stop ivr), or give this engine its own database.data_dir "
+                "(or database.spill_path)"
             )
             raise StorageError(msg, spill_file=str(self._spill_path)) from exc
+        # Who holds it, for the next one's message; the lock, not this text, is the guard.
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
 
     def _release_spill_lock(self) -> None:

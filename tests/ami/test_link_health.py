@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from structlog.testing import capture_logs
+
 from ivr.ami.fake import FakeAsterisk
 from ivr.obs.health import Health
 from ivr.obs.metrics import Metrics
@@ -42,7 +44,13 @@ async def test_an_asterisk_restart_is_503_and_ami_up_0_until_the_login_succeeds(
         assert scrape(metrics)["ivr_ami_up"] == 0.0
         # While Asterisk is down every attempt fails, and that is counted (the reconnect
         # counter, which counts sessions, stays where it was until a login succeeds).
-        await until(lambda: link.failed_connects >= 2, "failed connects counted")
+        with capture_logs() as logs:
+            await until(lambda: link.failed_connects >= 2, "failed connects counted")
+        failed = [e for e in logs if e["event"] == "ami_connect_failed"]
+        assert failed and failed[0]["hint"].startswith(
+            f"cannot reach Asterisk's manager interface at {fake.host}:{fake.port}: "
+            "is Asterisk running, is manager.conf enabled"
+        )
         assert scrape(metrics)["ivr_ami_failed_connects_total"] >= 2
         assert scrape(metrics)["ivr_ami_reconnects_total"] == 0
         await restart

@@ -67,7 +67,9 @@ def test_graph_prints_mermaid() -> None:
     assert "flowchart TD" in result.output
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz is not installed: apt install graphviz"
+)
 def test_graph_draws_svg_with_graphviz(tmp_path: Path) -> None:
     out = tmp_path / "hotline.svg"
     result = runner.invoke(app, ["graph", "hotline", "--flows", FLOWS, "-o", str(out)])
@@ -85,7 +87,9 @@ def test_prompts_render_says_what_to_install_when_tools_are_missing(
     assert "apt-get install espeak-ng sox" in result.output
 
 
-@pytest.mark.skipif(not HAVE_TTS, reason="espeak-ng and sox are not installed")
+@pytest.mark.skipif(
+    not HAVE_TTS, reason="espeak-ng and sox are not installed: apt install espeak-ng sox"
+)
 def test_rendered_prompts_are_8khz_mono_and_satisfy_validate_sounds(tmp_path: Path) -> None:
     sounds = tmp_path / "sounds"
     result = runner.invoke(app, ["prompts", "render", "--flows", FLOWS, "-o", str(sounds)])

@@ -191,3 +191,18 @@ def test_an_invalid_configuration_stops_a_records_command_naming_file_and_field(
     assert code == 2
     assert str(config) in err and "queue_log_days" in err
     assert not (tmp_path / "etc" / "state").exists()  # nothing was created
+
+
+def test_the_documented_customers_example_imports_without_a_problem(data_dir: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "customers.example.csv"
+    code, out, err = run("customers", "import", str(example), "--data-dir", str(data_dir))
+    assert (code, err) == (0, "") and out.strip() == "imported 3 customers; 0 problems"
+
+
+def test_customers_import_help_names_every_column() -> None:
+    from ivr.storage.importer import COLUMNS
+
+    code, out, _ = run("customers", "import", "--help")
+    assert code == 0
+    for column in COLUMNS:
+        assert column in out, column

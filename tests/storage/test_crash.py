@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr.clock import ManualClock
+from ivr.errors import StorageError
 from ivr.storage import Storage, schema
 
 from .conftest import make_settings
@@ -76,3 +77,28 @@ async def test_records_acknowledged_into_the_spill_file_survive_a_kill(
     ids = await stored_ids(database_url, tmp_path)
     assert len(ids) == len(set(ids))
     assert {f"call-{n:07d}" for n in range(acked)} <= set(ids)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_second_engine_on_a_running_engines_data_directory_is_told_its_pid(
+    database_url: str, tmp_path: Path
+) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(SCRIPT), database_url, str(tmp_path), stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    try:
+        while not (await proc.stdout.readline()).startswith(b"acked "):
+            pass  # the first engine's writer holds the data directory now
+        storage = await Storage.open(make_settings(database_url, tmp_path), clock=ManualClock(0))
+        try:
+            with pytest.raises(StorageError) as refused:
+                async with storage.writer():
+                    pass
+        finally:
+            await storage.close()
+        assert f"another engine (pid {proc.pid}) is already running" in refused.value.message
+        assert str(tmp_path) in refused.value.message
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()

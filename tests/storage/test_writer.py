@@ -205,9 +205,15 @@ async def test_a_postgres_table_locked_by_another_session_delays_writes_without_
         await storage.close()
 
 
-async def test_a_second_writer_on_the_same_spill_file_is_refused(storage: Storage) -> None:
+async def test_a_second_engine_on_the_same_data_directory_is_refused_saying_so(
+    storage: Storage,
+) -> None:
     async with storage.writer():
-        with pytest.raises(StorageError, match=r"give each writer .* its own spill_path"):
+        with pytest.raises(
+            StorageError,
+            match=r"another engine \(this process\) is already running on the data directory "
+            r".*stop it first .* its own database.data_dir",
+        ):
             async with storage.writer():
                 pass
     async with storage.writer():  # free again once the first is closed
