@@ -11,7 +11,7 @@ import typer
 from ivr.config.flow_files import read_flow_set
 from ivr.config.skills import load_centre
 from ivr.errors import ConfigError, ConfigInvalidError, ConfigSyntaxError, Problem
-from ivr.flows.checks import check_flow_set
+from ivr.flows.checks.validator import check_flow_set
 from ivr.flows.source import RESERVED
 from ivr.model.flow import Flow
 from ivr.model.skills import CentreConfig

@@ -22,7 +22,7 @@ import structlog
 
 from ivr.errors import ConfigError, ConfigInvalidError, ConfigSyntaxError, Problem
 from ivr.flows.catalog import FlowCatalog
-from ivr.flows.checks import check_flow_set
+from ivr.flows.checks.validator import check_flow_set
 from ivr.flows.compiler import FlowBundle, compile_set
 from ivr.flows.source import CALENDARS_FILE, PROMPTS_FILE, RESERVED, FlowSet, parse_flow
 from ivr.model.flow import Calendars, PromptManifest

@@ -235,7 +235,7 @@ def _make(nid: str, spec: Any, calendars: Mapping[str, OpenHours]) -> CNode:
 
 
 def compile_set(fs: FlowSet) -> FlowBundle:
-    """Compile a checked FlowSet (run :func:`ivr.flows.checks.check_flow_set` first)."""
+    """Compile a checked FlowSet (run :func:`ivr.flows.checks.validator.check_flow_set` first)."""
     calendars = {name: OpenHours(name, cal) for name, cal in fs.calendars.items()}
     flows: dict[str, CFlow] = {}
     by_dnis: dict[str, CFlow] = {}

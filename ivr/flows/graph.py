@@ -7,7 +7,7 @@ voicemail, return) are drawn as rounded boxes.
 
 from __future__ import annotations
 
-from ivr.flows.checks import END_TYPES, edges
+from ivr.flows.node_parts import END_TYPES, edges
 from ivr.model.flow import (
     BranchNode,
     CallNode,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.errors import ConfigError, Problem
-from ivr.flows.checks import prompts_of
+from ivr.flows.node_parts import prompts_of
 from ivr.flows.source import FlowSet
 from ivr.model.flow import CUSTOM_PREFIX
 from ivr.model.skills import CentreConfig

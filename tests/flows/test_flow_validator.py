@@ -9,7 +9,7 @@ import pytest
 
 from ivr.config.flow_files import read_flow_set
 from ivr.errors import Problem
-from ivr.flows.checks import check_flow_set
+from ivr.flows.checks.validator import check_flow_set
 from ivr.model.skills import CentreConfig
 
 from .conftest import ROOT
