@@ -32,6 +32,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ivr.errors import ConfigInvalidError, ConfigSyntaxError, Problem
+from ivr.secret import mask_data
 from ivr.yamlguard import (
     LIMITS,
     LimitedLoader,
@@ -216,7 +217,8 @@ def syntax_problem(exc: ConfigSyntaxError) -> Problem:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    # a URL's password or a value under a key like `secret` never reaches a message
+    text = repr(mask_data(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -17,7 +17,10 @@ An environment variable ``IVR_<SECTION>__<FIELD>`` (``__`` between levels, any
 case) replaces the value at that path before validation: ``IVR_AMI__HOST``,
 ``IVR_HTTP__PORT``, ``IVR_TOKENS__0__TOKEN``. A value that starts with ``[`` or
 ``{`` is read as JSON. A problem in an overridden value is reported against
-the variable, not the file. This is the only spelling: ``__`` nests without
+the variable, not the file; a problem of a whole item (``tokens.0``) that the
+file does not hold, against the variables that built it. No problem quotes a
+secret: the value of a secret field is left out, and elsewhere a URL's password
+and any value under a secret key are masked. This is the only spelling: ``__`` nests without
 ambiguity where field names hold ``_`` themselves (``IVR_AMI__BACKOFF_MAX_S``).
 A variable in the older one-underscore form (``IVR_AMI_HOST``,
 ``IVR_DATABASE_URL``) is refused with the right name, never silently ignored
@@ -41,6 +44,7 @@ from ivr.ami.settings import AmiSettings
 from ivr.api.settings import HttpSettings, TokenSettings
 from ivr.errors import ConfigInvalidError, Problem
 from ivr.live.settings import LiveSettings
+from ivr.secret import is_sensitive_key
 from ivr.storage.settings import StorageSettings
 from ivr.yamlsrc import Positions, load_yaml, problems_from
 
@@ -243,13 +247,31 @@ def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 
 def _is_secret_path(path: tuple[str, ...]) -> bool:
-    from ivr.obs.logs import is_sensitive_key
-
     return any(is_sensitive_key(part) or part.endswith("url") for part in path)
 
 
+def _variables_behind(
+    path: tuple[str, ...],
+    overrides: Mapping[tuple[str, ...], tuple[str, Any]],
+    positions: Positions,
+) -> tuple[list[str], bool]:
+    """The variables that set ``path`` or values under it, and whether they alone wrote it.
+
+    A problem of a whole item (``tokens.0``: a token too short, a seat token
+    without its seat) is about the values under it: when the file does not hold
+    the item, the variables that built it are where to look.
+    """
+    for opath, (var, _) in overrides.items():
+        if path[: len(opath)] == opath:
+            return [var], True
+    beneath = sorted(var for opath, (var, _) in overrides.items() if opath[: len(path)] == path)
+    return beneath, bool(beneath) and path not in positions
+
+
 def _located(
-    problems: list[Problem], overrides: Mapping[tuple[str, ...], tuple[str, Any]]
+    problems: list[Problem],
+    overrides: Mapping[tuple[str, ...], tuple[str, Any]],
+    positions: Positions,
 ) -> list[Problem]:
     """Point problems of overridden values at their variable; never quote a secret value."""
     out: list[Problem] = []
@@ -258,31 +280,19 @@ def _located(
         message = p.message
         if _is_secret_path(path) and "; found " in message:
             message = message.split("; found ")[0]
-        source = next(
-            (var for opath, (var, _) in overrides.items() if path[: len(opath)] == opath), None
-        )
-        if source is not None:
-            out.append(
-                Problem(
-                    file=f"environment variable {source}",
-                    line=None,
-                    column=None,
-                    field=p.field,
-                    message=message,
-                    hint=p.hint,
-                )
-            )
+        variables, only_from_environment = _variables_behind(path, overrides, positions)
+        if only_from_environment:
+            noun = "environment variable" if len(variables) == 1 else "environment variables"
+            file, line, column = f"{noun} {', '.join(variables)}", None, None
         else:
-            out.append(
-                Problem(
-                    file=p.file,
-                    line=p.line,
-                    column=p.column,
-                    field=p.field,
-                    message=message,
-                    hint=p.hint,
-                )
+            file, line, column = p.file, p.line, p.column
+            if variables:
+                message += f" (with {', '.join(variables)} from the environment)"
+        out.append(
+            Problem(
+                file=file, line=line, column=column, field=p.field, message=message, hint=p.hint
             )
+        )
     return out
 
 
@@ -309,7 +319,7 @@ def settings_from(
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems = problems_from(exc, positions, model_cls=Settings)
-        raise ConfigInvalidError(_located(problems, overrides)) from None
+        raise ConfigInvalidError(_located(problems, overrides, positions)) from None
     return settings.resolved(base)
 
 

@@ -18,7 +18,6 @@ so no renderer ever sees a secret. Event names are snake_case with fields:
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -30,41 +29,7 @@ from pydantic import SecretBytes, SecretStr
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from ivr.clock import Clock, WallClock
-from ivr.secret import MASK, Secret
-
-# A key names a secret when one of its words (split on _ - . and case) is one of these.
-SENSITIVE_WORDS = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "token",
-        "tokens",
-        "pin",
-        "authorization",
-        "cookie",
-        "apikey",
-        "credentials",
-    }
-)
-_WORD_SPLIT = re.compile(r"[_\-.\s]+|(?<=[a-z])(?=[A-Z])")
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?=@)")
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/\-]+=*")
-
-
-def is_sensitive_key(key: object) -> bool:
-    """``ami_secret``, ``dbPassword``, ``X-Auth-Token``: yes; ``mapping``, ``shipping``: no."""
-    if not isinstance(key, str):
-        return False
-    words = {w.lower() for w in _WORD_SPLIT.split(key) if w}
-    return bool(words & SENSITIVE_WORDS) or key.lower() in SENSITIVE_WORDS
-
-
-def mask_text(text: str) -> str:
-    """Mask the password of a URL with credentials and a bearer token in free text."""
-    text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
-    return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+from ivr.secret import MASK, Secret, is_sensitive_key, mask_text
 
 
 def mask_value(value: Any, *, _depth: int = 0) -> Any:
