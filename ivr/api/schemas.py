@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ivr.api.audit import AuditEntry
 from ivr.model.facts import SeatState
 from ivr.model.skills import MAX_LEVEL, MIN_LEVEL
-from ivr.obs.floor import CallNow, CentreNow, Counts, Floor, QueueNow, SeatNow
+from ivr.obs.floor import Floor
+from ivr.obs.floor_views import CallNow, CentreNow, Counts, QueueNow, SeatNow
 
 
 class CountsOut(BaseModel):

@@ -6,7 +6,8 @@ of outputs that ``Engine.handle``/``Engine.fire`` returned (from the live driver
 never feeds it), and it keeps what the supervisor's API, the wallboard and the metrics read:
 where each call is (menu node, queue and position, seat), each seat's state
 and since when, each queue's waiting callers, alarm level and today's and this
-15-minute interval's counts.
+15-minute interval's counts. What it reads out (:class:`CallNow`, :class:`SeatNow`,
+:class:`QueueNow`, :class:`CentreNow`, :class:`Counts`) is in :mod:`ivr.obs.floor_views`.
 
 It reads only facts and commands (never the core's internals), so it works the
 same beside any driver of the engine. Two things it cannot know from
@@ -52,6 +53,7 @@ from ivr.model.facts import (
     Transferred,
 )
 from ivr.model.skills import CentreConfig, Pool, QueueConfig, SeatConfig
+from ivr.obs.floor_views import CallNow, CentreNow, Counts, QueueNow, SeatNow
 from ivr.secret import mask_secrets
 
 INTERVAL_S = 900.0  # staffing is planned in 15-minute intervals (REQUIREMENTS §4)
@@ -70,92 +72,6 @@ class FloorSource(Protocol):
     def seats_open(self, queue: str) -> int:
         """Logged-in, unpaused seats that may take ``queue``'s calls."""
         ...
-
-
-@dataclass(slots=True)
-class CallNow:
-    call_id: str
-    state: str  # menu | waiting | ringing | talking
-    since: float
-    caller: str = ""
-    dnis: str = ""
-    flow: str | None = None
-    node: str | None = None
-    queue: str | None = None
-    queued_at: float | None = None
-    priority: int = 0
-    seat_id: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    seq: int = 0
-
-
-@dataclass(slots=True)
-class SeatNow:
-    seat_id: str
-    name: str
-    state: SeatState
-    since: float
-    reason: str = ""
-    call_id: str | None = None
-    calls_today: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    """One queue over one period, as :mod:`ivr.measures` counts it."""
-
-    offered: int = 0
-    answered: int = 0
-    answered_in_limit: int = 0
-    abandoned: int = 0
-    diverted: int = 0
-    service_level: float | None = None
-    connection_rate: float | None = None
-
-    @classmethod
-    def of(
-        cls, counters: Counters | None, config: MeasuresConfig, *, centre: bool = False
-    ) -> Counts:
-        if counters is None:
-            return cls()
-        k = counters.kpis(config, centre=centre)
-        return cls(
-            offered=k["offered"],
-            answered=k["answered"],
-            answered_in_limit=k["answered_within_limit"],
-            abandoned=k["abandoned"],
-            diverted=k["diverted"],
-            service_level=k["service_level"],
-            connection_rate=k["connection_rate"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class QueueNow:
-    name: str
-    skill: str | None
-    answer_time_limit_s: float
-    waiting: int
-    longest_wait_s: float
-    oldest_queued_at: float | None
-    seats_open: int
-    seats_by_state: Mapping[str, int]
-    alarm_level: int
-    today: Counts
-    interval: Counts
-    interval_start: float
-
-
-@dataclass(frozen=True, slots=True)
-class CentreNow:
-    waiting: int
-    calls_active: int
-    calls_in_menus: int
-    seats_by_state: Mapping[str, int]
-    alarm_level: int
-    today: Counts
-    interval: Counts
-    interval_start: float
 
 
 @dataclass(slots=True)

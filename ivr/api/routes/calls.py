@@ -11,7 +11,7 @@ from ivr.api.deps import Ctx, Who
 from ivr.api.errors import AUTH, BODY, ERR, ApiError, body_error
 from ivr.api.schemas import AuditOut, CallOut, TransferIn, TransferOut
 from ivr.model.events import TransferRequested
-from ivr.obs.floor import CallNow
+from ivr.obs.floor_views import CallNow
 
 router = APIRouter(tags=["calls"])
 
