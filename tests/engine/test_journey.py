@@ -8,7 +8,8 @@ import pytest
 
 from ivr.clock import ManualClock
 from ivr.config.flow_files import load_catalog
-from ivr.engine.journey import Engine, Phase
+from ivr.engine.journey import Engine
+from ivr.engine.table import Phase
 from ivr.model.commands import (
     CollectDigits,
     CreateCallback,

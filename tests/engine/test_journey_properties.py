@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from ivr.engine.journey import Phase
+from ivr.engine.table import Phase
 from ivr.model.events import (
     CallbackConnected,
     CallbackFailed,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.engine.journey import TABLE, Engine, Phase
+from ivr.engine.journey import Engine
+from ivr.engine.table import TABLE, Phase
 from ivr.model.commands import Hangup, OfferCall
 from ivr.model.events import (
     ActionFailed,
