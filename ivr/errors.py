@@ -23,7 +23,8 @@ message says what went wrong and what to do about it.
     │   ├── AmiConnectionError      the connection is lost (retried with backoff)
     │   └── AmiActionError          Asterisk answered an action with an error
     ├── StorageError                the records: database URL or driver, schema, a ticket's state
-    └── SimulationError             a scenario or a trace cannot be simulated
+    ├── SimulationError             a scenario or a trace cannot be simulated
+    └── PortInUseError              a port to listen on is taken by another program
 
 Third-party errors are converted at the boundary that meets them:
 ``raise AmiConnectionError(...) from exc``.
@@ -150,3 +151,19 @@ class StorageError(IvrError):
 
 class SimulationError(IvrError):
     error_id = "simulation-error"
+
+
+class PortInUseError(IvrError):
+    """Another program listens on the port: ``details`` hold ``host`` and ``port``."""
+
+    error_id = "port-in-use"
+
+    @classmethod
+    def at(cls, host: str, port: int, *, change: str) -> PortInUseError:
+        """The error for ``host:port``; ``change`` says how to pick another (the option)."""
+        return cls(
+            f"cannot listen on {host}:{port}: the port is taken by another program "
+            f"(a copy of this one still running?); {change}",
+            host=host,
+            port=port,
+        )

@@ -14,6 +14,7 @@ override that.
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,7 +26,7 @@ from ivr.ami.settings import AmiSettings
 from ivr.cli.options import ConfigOption
 from ivr.cli.settings import Settings
 from ivr.clock import WallClock
-from ivr.errors import AmiAuthenticationError, ConfigError, IvrError
+from ivr.errors import AmiAuthenticationError, ConfigError, IvrError, PortInUseError
 from ivr.live.customers import CustomerService
 from ivr.live.settings import LiveSettings
 from ivr.model.commands import LookupCustomer, VerifyPassword
@@ -319,7 +320,11 @@ def register(app: typer.Typer) -> None:
         from ivr.obs.logs import configure_logging
 
         configure_logging()
-        asyncio.run(_fake(port, username, secret, calls, every, keys, dnis, talk, ring))
+        try:
+            asyncio.run(_fake(port, username, secret, calls, every, keys, dnis, talk, ring))
+        except PortInUseError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
 
 
 async def _fake(
@@ -337,7 +342,16 @@ async def _fake(
 
     fake = FakeAsterisk(username=username, secret=secret)
     fake.default_seat = SeatScript(ring_s=ring, talk_s=talk)
-    await fake.start(port=port)
+    try:
+        await fake.start(port=port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError.at(
+                "127.0.0.1",
+                port,
+                change="choose another with --port, and give ivr serve the same --ami-port",
+            ) from None
+        raise
     log.info("fake_asterisk_listening", where=f"{fake.host}:{fake.port}", username=username)
     try:
         if calls:

@@ -117,7 +117,13 @@ class Supervision:
             )
         app = create_app(hub=self.hub, control=control, tokens=self.tokens, audit=self.audit)
         http = self.settings.http
-        self.server = HttpServer(app, host=http.host, port=http.port, bus=self.hub.bus)
+        self.server = HttpServer(
+            app,
+            host=http.host,
+            port=http.port,
+            bus=self.hub.bus,
+            change_port="set http.port in the configuration file, or $IVR_HTTP__PORT",
+        )
         await self.server.start()
         log.info("http_listening", url=self.server.url, wallboard=f"{self.server.url}/wallboard")
         return self.server
