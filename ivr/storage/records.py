@@ -41,6 +41,9 @@ class CallRecord:
     recording_ref: str | None = None
 
 
+NONE = "NONE"  # what queue_log writes for no call id, no queue or no agent
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueLogRow:
     """One line of Asterisk's ``queue_log``: ``time|callid|queue|agent|event|data``.
