@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import errno
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import structlog
 import typer
@@ -26,7 +27,7 @@ from ivr.ami.settings import AmiSettings
 from ivr.cli.options import ConfigOption
 from ivr.cli.settings import Settings
 from ivr.clock import WallClock
-from ivr.errors import AmiAuthenticationError, ConfigError, IvrError, PortInUseError
+from ivr.errors import AmiAuthenticationError, IvrError, PortInUseError
 from ivr.live.customers import CustomerService
 from ivr.live.settings import LiveSettings
 from ivr.model.commands import LookupCustomer, VerifyPassword
@@ -220,111 +221,132 @@ def _with_options(ami: AmiSettings, options: dict[str, object]) -> AmiSettings:
     return AmiSettings.model_validate({**ami.model_dump(), **given}) if given else ami
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("serve")
-    def serve(
-        config: ConfigOption = None,
-        flows: Annotated[Path, typer.Option(help="the flows directory")] = Path("flows"),
-        skills: Annotated[Path, typer.Option(help="the skills directory")] = Path("skills"),
-        ami_host: Annotated[
-            str | None, typer.Option(help="default $IVR_AMI__HOST or 127.0.0.1")
-        ] = None,
-        ami_port: Annotated[int | None, typer.Option(help="default $IVR_AMI__PORT or 5038")] = None,
-        ami_username: Annotated[
-            str | None, typer.Option(help="default $IVR_AMI__USERNAME or ivr")
-        ] = None,
-        login_seats: Annotated[
-            bool, typer.Option(help="log every seat with an endpoint in at start (try-out, fake)")
-        ] = False,
-        database_url: Annotated[
-            str | None,
-            typer.Option(
-                envvar="IVR_DATABASE__DATABASE_URL",
-                help="records, customers and tickets here; default SQLite under data/",
-            ),
-        ] = None,
-        seed: Annotated[
-            int | None, typer.Option(help="seed for the engine's random choices")
-        ] = None,
-    ) -> None:
-        """Run beside Asterisk: take its calls over AMI. The secret: $IVR_AMI__SECRET or the config file."""
-        from ivr.obs.logs import configure_logging
+def serve(
+    config: ConfigOption = None,
+    flows: Annotated[Path, typer.Option(help="the flows directory")] = Path("flows"),
+    skills: Annotated[Path, typer.Option(help="the skills directory")] = Path("skills"),
+    ami_host: Annotated[
+        str | None, typer.Option(help="default $IVR_AMI__HOST or 127.0.0.1")
+    ] = None,
+    ami_port: Annotated[int | None, typer.Option(help="default $IVR_AMI__PORT or 5038")] = None,
+    ami_username: Annotated[
+        str | None, typer.Option(help="default $IVR_AMI__USERNAME or ivr")
+    ] = None,
+    login_seats: Annotated[
+        bool, typer.Option(help="log every seat with an endpoint in at start (try-out, fake)")
+    ] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="IVR_DATABASE__DATABASE_URL",
+            help="records, customers and tickets here; default SQLite under data/",
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="seed for the engine's random choices")] = None,
+) -> None:
+    """Run beside Asterisk: take its calls over AMI. The secret: $IVR_AMI__SECRET or the config file."""
+    from ivr.obs.logs import configure_logging
 
-        configure_logging()
-        overrides: dict[str, object] = {
-            "host": ami_host,
-            "port": ami_port,
-            "username": ami_username,
-        }
-        try:
-            settings = None
-            if config is not None:
-                from ivr.cli.settings import load_settings
-
-                settings = load_settings(config)
-                configure_logging(level=settings.log.level, json=settings.log.json_lines)
-                storage_settings = settings.database
-                flows, skills = settings.flows, settings.skills
-                ami = _with_options(settings.ami, overrides)
-            else:
-                from ivr.cli.settings import settings_from_environment
-
-                defaults = settings_from_environment()
-                storage_settings = defaults.database
-                ami = _with_options(defaults.ami, overrides)
-            if database_url:
-                storage_settings = storage_settings.model_copy(
-                    update={"database_url": database_url}
-                )
-            asyncio.run(
-                _serve(
-                    flows=flows,
-                    skills=skills,
-                    ami=ami,
-                    live=settings.live if settings is not None else LiveSettings(),
-                    login_seats=login_seats,
-                    storage_settings=storage_settings,
-                    seed=seed,
-                    settings=settings,
-                )
+    configure_logging()
+    overrides: dict[str, object] = {"host": ami_host, "port": ami_port, "username": ami_username}
+    try:
+        run = _resolve(config, flows, skills, overrides, database_url)
+        asyncio.run(
+            _serve(
+                flows=run.flows,
+                skills=run.skills,
+                ami=run.ami,
+                live=run.settings.live if run.settings is not None else LiveSettings(),
+                login_seats=login_seats,
+                storage_settings=run.storage,
+                seed=seed,
+                settings=run.settings,
             )
-        except AmiAuthenticationError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            raise typer.Exit(2) from None
-        except ConfigError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            raise typer.Exit(1) from None
-        except IvrError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            pass
+        )
+    except AmiAuthenticationError as exc:
+        # Its own status, so a supervisor (systemd, a script) can tell "fix the secret" apart.
+        _exit_with(exc, 2)
+    except IvrError as exc:
+        _exit_with(exc, 1)
+    except KeyboardInterrupt:
+        pass
 
-    @app.command("fake-asterisk")
-    def fake_asterisk(
-        port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1")] = 5038,
-        username: Annotated[str, typer.Option()] = "ivr",
-        secret: Annotated[
-            str, typer.Option(envvar="IVR_AMI__SECRET", help="the AMI secret it accepts")
-        ] = "ivrpass",
-        calls: Annotated[int, typer.Option(help="demo calls to ring in once a client logs in")] = 0,
-        every: Annotated[float, typer.Option(help="seconds between demo calls")] = 2.0,
-        keys: Annotated[str, typer.Option(help="what each demo caller presses")] = "",
-        dnis: Annotated[
-            str, typer.Option(help="the number the demo callers dial (10001: the billing line)")
-        ] = "10001",
-        talk: Annotated[float, typer.Option(help="seconds a seat talks before hanging up")] = 5.0,
-        ring: Annotated[float, typer.Option(help="seconds a seat rings before answering")] = 1.0,
-    ) -> None:
-        """A fake Asterisk speaking AMI on 127.0.0.1, for trying `ivr serve` without a PBX."""
+
+@dataclass(frozen=True, slots=True)
+class _ServeSettings:
+    """What ``ivr serve`` runs with once the file, the environment and the options are merged."""
+
+    settings: Settings | None  # None without --config: the defaults and IVR_* variables
+    flows: Path
+    skills: Path
+    ami: AmiSettings
+    storage: StorageSettings
+
+
+def _resolve(
+    config: Path | None,
+    flows: Path,
+    skills: Path,
+    overrides: dict[str, object],
+    database_url: str | None,
+) -> _ServeSettings:
+    """The configuration file when given (its flows and skills win over --flows/--skills),
+    else the environment; the AMI and database options on top of either."""
+    settings = None
+    if config is not None:
+        from ivr.cli.settings import load_settings
         from ivr.obs.logs import configure_logging
 
-        configure_logging()
-        try:
-            asyncio.run(_fake(port, username, secret, calls, every, keys, dnis, talk, ring))
-        except PortInUseError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            raise typer.Exit(1) from None
+        settings = load_settings(config)
+        configure_logging(level=settings.log.level, json=settings.log.json_lines)
+        storage = settings.database
+        flows, skills = settings.flows, settings.skills
+        ami = _with_options(settings.ami, overrides)
+    else:
+        from ivr.cli.settings import settings_from_environment
+
+        defaults = settings_from_environment()
+        storage = defaults.database
+        ami = _with_options(defaults.ami, overrides)
+    if database_url:
+        storage = storage.model_copy(update={"database_url": database_url})
+    return _ServeSettings(settings=settings, flows=flows, skills=skills, ami=ami, storage=storage)
+
+
+def _exit_with(exc: IvrError, code: int) -> NoReturn:
+    """The error's message (it says what to do) on stderr, no traceback, and exit ``code``."""
+    typer.echo(f"error: {exc.message}", err=True)
+    raise typer.Exit(code) from None
+
+
+def fake_asterisk(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1")] = 5038,
+    username: Annotated[str, typer.Option()] = "ivr",
+    secret: Annotated[
+        str, typer.Option(envvar="IVR_AMI__SECRET", help="the AMI secret it accepts")
+    ] = "ivrpass",
+    calls: Annotated[int, typer.Option(help="demo calls to ring in once a client logs in")] = 0,
+    every: Annotated[float, typer.Option(help="seconds between demo calls")] = 2.0,
+    keys: Annotated[str, typer.Option(help="what each demo caller presses")] = "",
+    dnis: Annotated[
+        str, typer.Option(help="the number the demo callers dial (10001: the billing line)")
+    ] = "10001",
+    talk: Annotated[float, typer.Option(help="seconds a seat talks before hanging up")] = 5.0,
+    ring: Annotated[float, typer.Option(help="seconds a seat rings before answering")] = 1.0,
+) -> None:
+    """A fake Asterisk speaking AMI on 127.0.0.1, for trying `ivr serve` without a PBX."""
+    from ivr.obs.logs import configure_logging
+
+    configure_logging()
+    try:
+        asyncio.run(_fake(port, username, secret, calls, every, keys, dnis, talk, ring))
+    except PortInUseError as exc:
+        _exit_with(exc, 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("fake-asterisk")(fake_asterisk)
 
 
 async def _fake(
