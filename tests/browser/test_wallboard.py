@@ -161,3 +161,16 @@ def test_without_a_token_the_page_says_what_to_do(browser: Any, served: Served) 
     browser.get(f"{served.url}/wallboard")
     error = browser.find_element(By.ID, "error")
     _wait(browser, lambda: "token" in error.text, "the page asks for a token")
+    assert "needs ?token=" in error.text
+    assert "refused" not in error.text
+
+
+def test_a_refused_token_is_said_to_be_refused_not_missing(browser: Any, served: Served) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{served.url}/wallboard?token=not-a-token-of-this-centre")
+    error = browser.find_element(By.ID, "error")
+    _wait(browser, lambda: "refused" in error.text, "the page says the token was refused")
+    assert "was refused" in error.text
+    assert "needs ?token" not in error.text
+    assert not _live(browser)
