@@ -100,9 +100,8 @@ def build() -> tuple[RoutingCore, ManualClock, list[str], list[str]]:
     return core, clock, paused, skills
 
 
-def naive_best_call(core: RoutingCore, seat: Seat) -> str | None:
+def naive_best_call(now: float, seat: Seat) -> str | None:
     """The same choice by walking every waiting call of every queue the seat serves."""
-    now = core._clock.now()
     best, best_key = None, None
     for q, after, rank in seat.serves:
         for lst in q.by_priority.values():
@@ -165,7 +164,7 @@ def main() -> None:
         sid = paused[r % len(paused)]
         seat = core.seats[sid]
         a = perf()
-        expected = naive_best_call(core, seat)
+        expected = naive_best_call(clock.now(), seat)
         freed_naive.append((perf() - a) / 1000)
         a = perf()
         out = core.handle(SeatReady(seat_id=sid))

@@ -103,6 +103,15 @@ class Call:
         self.announce_timer: Timer | None = None
         self.fcr_timer: Timer | None = None
 
+    def unlist(self) -> None:
+        """Take the call out of whichever line holds it (its queue or a seat's personal line)."""
+        if not self.listed:
+            return
+        if self.personal is not None:
+            self.personal.release(self)
+        else:
+            self.queue.remove(self)
+
     def cancel_wait_timers(self) -> None:
         for timer in (self.widen_timer, self.max_wait_timer, self.announce_timer, self.fcr_timer):
             if timer is not None:
@@ -136,7 +145,6 @@ class Seat:
         "since",
         "skills",
         "state",
-        "wrap_queue",
         "wrap_timer",
     )
 
@@ -158,7 +166,6 @@ class Seat:
         self.device_busy = False
         self.penalty_timer: Timer | None = None
         self.wrap_timer: Timer | None = None
-        self.wrap_queue: QueueState | None = None
         # What the seat becomes at the end of its current call: a pause asked
         # for during a call, or a log-out, waits for the call to end.
         self.pending: tuple[SeatState, str] | None = None
@@ -259,6 +266,16 @@ class QueueState:
             else:
                 break
         return ahead
+
+    def estimate(self, ahead: int) -> float:
+        """Seconds until a seat takes a caller with ``ahead`` callers before it.
+
+        With every seat that may take the call busy, one frees on average every
+        ``handle / open seats`` seconds, and ``ahead + 1`` must free. The
+        handle time is the queue's recent average (an exponentially weighted
+        mean of talk plus wrap-up), not a day-long one.
+        """
+        return (ahead + 1) * self.handle_ewma / max(self.open_seats, 1)
 
     def total_listed(self) -> int:
         return sum(len(lst) for lst in self.by_priority.values())

@@ -19,7 +19,7 @@ def test_the_free_seat_index_stays_bounded_however_many_calls_pass() -> None:
         core.handle(SeatAnswered(call_id=f"c{n}", seat_id=seat.id))
         core.handle(CallEnded(call_id=f"c{n}", by="seat"))
         if n % 5_000 == 4_999:
-            sizes.append(sum(free.size() for free in core._index.values()))
+            sizes.append(sum(free.size() for free in core.pool.index.values()))
     # Each heap may hold up to 256 stale entries before it is compacted (11 heaps per pool,
     # 2 pools here); without compaction it would hold one per call, 20,000 by the end.
     assert max(sizes) < 2 * 11 * 256, sizes
