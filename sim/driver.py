@@ -14,7 +14,8 @@ commands the way a person would: :mod:`sim.callers` for the person on the
 line (menus, lookups, patience, callbacks), :mod:`sim.seats` for the people
 at the seats (ringing, talk, transfers, no-answer pauses, shifts). Each of
 the engine's outputs then goes on to :class:`ivr.measures.Measures`
-(:mod:`sim.outputs`), which collects the results.
+(:mod:`sim.outputs`), which collects the results. To see the other direction,
+what the engine is told, :meth:`Driver.watch_events` shows each event as it is sent.
 
 Memory holds the calls in progress, the heap and the measures' per-interval
 counters: it does not grow with the number of calls simulated.
@@ -89,6 +90,7 @@ class Driver:
         self.events = 0
         self.path_report: Any = None  # the flows' menu path report, when the scenario has one
         self._calls: dict[str, Caller] = {}  # the calls in progress
+        self._event_watchers: list[Callable[[Any], None]] = []
         rng = random.Random(f"callers-{seed}")
         caller_seed = rng.getrandbits(64)
         callers, seats = self._people(rng, menu_keys)
@@ -134,8 +136,15 @@ class Driver:
             return
         self._outputs.handle(self.engine.fire(timer))
 
+    def watch_events(self, watcher: Callable[[Any], None]) -> None:
+        """Show ``watcher`` every event the synthetic callers and seats send, before the engine
+        takes it: what the engine is told, which its outputs (``Measures.also_feed``) do not show."""
+        self._event_watchers.append(watcher)
+
     def _send(self, event: Any) -> None:
         self.events += 1
+        for watch in self._event_watchers:
+            watch(event)
         self._outputs.handle(self.engine.handle(event))
 
     def _takes(self, kind: type, call_id: str) -> bool:

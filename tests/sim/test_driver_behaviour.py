@@ -2,10 +2,10 @@
 
 import math
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from ivr.model.commands import CollectDigits
 from ivr.model.events import DigitsCollected
 from ivr.secret import Secret
 from sim import scenario as sc
@@ -19,18 +19,21 @@ class _Run:
         s = sc.load(ROOT / "scenarios" / "hotline", seed=3)
         self.traffic = s.traffic
         self.driver: Driver = sc.build_driver(s)
-        self.events: list[Any] = []
-        handle = self.driver.engine.handle
-
-        def spy(event: Any) -> list[Any]:  # a spy on what the driver tells the engine
-            if isinstance(event, DigitsCollected):
-                self.events.append(event)
-            return handle(event)
-
-        self.driver.engine.handle = spy  # type: ignore[method-assign]
+        self._secret_asked: dict[str, bool] = {}  # per call: is the collect it is at secret?
+        self.answers: list[tuple[bool, DigitsCollected]] = []  # (secret asked, the answer)
+        self.driver.measures.also_feed(self._asked)
+        self.driver.watch_events(self._answered)
         self.driver.run()
         self.report = self.driver.measures.report()
         self.paths = self.driver.path_report.result()
+
+    def _asked(self, output: object) -> None:
+        if isinstance(output, CollectDigits):
+            self._secret_asked[output.call_id] = output.secret
+
+    def _answered(self, event: object) -> None:
+        if isinstance(event, DigitsCollected):
+            self.answers.append((self._secret_asked[event.call_id], event))
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +61,11 @@ def test_callers_press_keys_with_the_configured_probabilities(day: _Run) -> None
 
 
 def test_a_secret_collect_is_answered_with_a_secret_never_a_string(day: _Run) -> None:
-    secrets = [e for e in day.events if isinstance(e.digits, Secret)]
-    assert secrets
-    assert all(len(e.digits) == 6 for e in secrets)
-    assert all((isinstance(e.digits, str) and len(e.digits) != 6) or True for e in day.events)
+    secret = [e.digits for asked, e in day.answers if asked]
+    plain = [e.digits for asked, e in day.answers if not asked]
+    assert secret and plain
+    assert all(isinstance(d, Secret) and len(d) == 6 for d in secret)
+    assert all(isinstance(d, str) for d in plain)
 
 
 def test_seats_transfer_the_configured_share_of_calls(day: _Run) -> None:
