@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,13 +73,15 @@ def tokens() -> TokenBook:
     )
 
 
-def build(tmp_path: Path) -> tuple[ManualClock, RoutingCore, Hub, LocalControl, AuditLog, Path]:
+def build(
+    tmp_path: Path, *, reload: Callable[[], Awaitable[str]] | None = None
+) -> tuple[ManualClock, RoutingCore, Hub, LocalControl, AuditLog, Path]:
     config = hotline()
     clock = ManualClock(START)
     core = RoutingCore(config, clock=clock, scheduler=ListScheduler(), rng=random.Random(1))
     floor = Floor(config, clock=clock, source=core)
     hub = Hub(floor, clock=clock)
-    control = LocalControl(core, hub)
+    control = LocalControl(core, hub, reload=reload)
     path = tmp_path / "audit.jsonl"
     audit = AuditLog(path, clock=clock)
     return clock, core, hub, control, audit, path

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import httpx
+
+from ivr.api.app import create_app
 from ivr.errors import ConfigInvalidError, Problem
 from ivr.model.events import CallEnqueued, SeatAnswered, SeatLoggedIn
 from ivr.model.facts import CallStarted, NodeEntered, SeatState
 from ivr.secret import Secret
 
-from .conftest import SEAT_1001, START, SUPERVISOR, WALLBOARD, Floorplan, auth
+from .conftest import SEAT_1001, START, SUPERVISOR, WALLBOARD, Floorplan, auth, build, tokens
 
 BOSS = auth(SUPERVISOR)
 
@@ -217,7 +221,7 @@ async def test_a_transfer_names_exactly_one_known_target(plan: Floorplan) -> Non
 
 
 async def test_a_broken_flow_file_is_refused_and_the_running_version_stays(
-    plan: Floorplan,
+    tmp_path: Path,
 ) -> None:
     versions = ["v1"]
     broken = True
@@ -235,15 +239,19 @@ async def test_a_broken_flow_file_is_refused_and_the_running_version_stays(
         versions.append("v2")
         return versions[-1]
 
-    plan.control._reload = reload
-    refused = await plan.client.post("/api/flows/reload", headers=BOSS)
-    assert refused.status_code == 422
-    assert refused.json()["problems"] == ["flows/main.yaml:12:5: nodes.menu.next: no node 'mnu'"]
-    assert versions == ["v1"]
-    broken = False
-    accepted = await plan.client.post("/api/flows/reload", headers=BOSS)
-    assert accepted.json()["version"] == "v2"
-    actions = [(e.action, e.outcome) for e in plan.audit.recent()]
+    _clock, _core, hub, control, audit, _ = build(tmp_path, reload=reload)
+    app = create_app(hub=hub, control=control, tokens=tokens(), audit=audit)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ivr.test") as client:
+        refused = await client.post("/api/flows/reload", headers=BOSS)
+        assert refused.status_code == 422
+        problems = refused.json()["problems"]
+        assert problems == ["flows/main.yaml:12:5: nodes.menu.next: no node 'mnu'"]
+        assert versions == ["v1"]
+        broken = False
+        accepted = await client.post("/api/flows/reload", headers=BOSS)
+        assert accepted.json()["version"] == "v2"
+    actions = [(e.action, e.outcome) for e in audit.recent()]
     assert actions == [("flows_reload", "ok"), ("flows_reload", "failed")]
 
 

@@ -34,8 +34,8 @@ async def test_a_broken_flow_file_is_refused_with_its_line_and_the_running_versi
     (flows / "tiny.yaml").write_text(GOOD)
     catalog = load_catalog(flows)
     running = catalog.version
-    _clock, _core, hub, control, audit, _ = build(tmp_path)
-    control._reload = flow_reloader(FlowReloader(catalog, flows))
+    reload = flow_reloader(FlowReloader(catalog, flows))
+    _clock, _core, hub, control, audit, _ = build(tmp_path, reload=reload)
     app = create_app(hub=hub, control=control, tokens=tokens(), audit=audit)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ivr.test"

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from ivr.api.app import create_app
+from ivr.api.hub import Hub
 from ivr.api.server import HttpServer
 from ivr.model.events import CallEnqueued, SeatLoggedIn
 
@@ -43,27 +44,27 @@ class Stream:
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[tuple[HttpServer, Any]]:
+async def live(tmp_path: Path) -> AsyncIterator[tuple[HttpServer, Any, Hub]]:
     _clock, _core, hub, control, audit, _ = build(tmp_path)
     app = create_app(hub=hub, control=control, tokens=tokens(), audit=audit)
     server = HttpServer(app, host="127.0.0.1", port=0, bus=hub.bus)
     await server.start()
     try:
-        yield server, control
+        yield server, control, hub
     finally:
         await server.stop()
 
 
-async def _wait_for_subscribers(control: Any, n: int) -> None:
+async def _wait_for_subscribers(hub: Hub, n: int) -> None:
     async with asyncio.timeout(5):
-        while control._hub.bus.subscribers < n:
+        while hub.bus.subscribers < n:
             await asyncio.sleep(0.01)
 
 
 async def test_a_wallboard_sees_queue_changes_but_no_customer_data(
-    live: tuple[HttpServer, Any],
+    live: tuple[HttpServer, Any, Hub],
 ) -> None:
-    server, control = live
+    server, control, hub = live
     async with (
         httpx.AsyncClient(base_url=server.url) as client,
         client.stream("GET", f"/api/events?token={WALLBOARD}") as response,
@@ -73,7 +74,7 @@ async def test_a_wallboard_sees_queue_changes_but_no_customer_data(
         stream = Stream(response)
         hello = await stream.until("hello")
         assert hello["role"] == "wallboard"
-        await _wait_for_subscribers(control, 1)
+        await _wait_for_subscribers(hub, 1)
         control.send(CallEnqueued(call_id="c1", queue="billing", context={"account": "A-7"}))
         control.send(SeatLoggedIn(seat_id="1001"))
         kinds = []
@@ -92,16 +93,16 @@ async def test_a_wallboard_sees_queue_changes_but_no_customer_data(
 
 
 async def test_a_seat_desktop_gets_the_screen_pop_for_its_own_seat(
-    live: tuple[HttpServer, Any],
+    live: tuple[HttpServer, Any, Hub],
 ) -> None:
-    server, control = live
+    server, control, hub = live
     async with (
         httpx.AsyncClient(base_url=server.url) as client,
         client.stream("GET", "/api/events", headers=auth(SEAT_1001)) as response,
     ):
         stream = Stream(response)
         await stream.until("hello")
-        await _wait_for_subscribers(control, 1)
+        await _wait_for_subscribers(hub, 1)
         control.send(SeatLoggedIn(seat_id="1002"))
         control.send(CallEnqueued(call_id="c0", queue="faults"))  # rings 1002: not for 1001's eyes
         control.send(SeatLoggedIn(seat_id="1001"))
@@ -112,30 +113,30 @@ async def test_a_seat_desktop_gets_the_screen_pop_for_its_own_seat(
 
 
 async def test_a_supervisor_sees_calls_and_a_bad_token_gets_no_stream(
-    live: tuple[HttpServer, Any],
+    live: tuple[HttpServer, Any, Hub],
 ) -> None:
-    server, control = live
+    server, control, hub = live
     async with httpx.AsyncClient(base_url=server.url) as client:
         refused = await client.get("/api/events?token=wrong-token-000000000000")
         assert refused.status_code == 401
         async with client.stream("GET", "/api/events", headers=auth(SUPERVISOR)) as response:
             stream = Stream(response)
             await stream.until("hello")
-            await _wait_for_subscribers(control, 1)
+            await _wait_for_subscribers(hub, 1)
             control.send(CallEnqueued(call_id="c9", queue="faults"))
             call = await stream.until("call")
             assert (call["call_id"], call["queue"], call["position"]) == ("c9", "faults", 1)
 
 
-async def test_stopping_the_server_ends_open_streams(live: tuple[HttpServer, Any]) -> None:
-    server, control = live
+async def test_stopping_the_server_ends_open_streams(live: tuple[HttpServer, Any, Hub]) -> None:
+    server, _control, hub = live
     async with (
         httpx.AsyncClient(base_url=server.url) as client,
         client.stream("GET", "/api/events", headers=auth(SUPERVISOR)) as response,
     ):
         stream = Stream(response)
         await stream.until("hello")
-        await _wait_for_subscribers(control, 1)
+        await _wait_for_subscribers(hub, 1)
         async with asyncio.timeout(10):
             await server.stop()
         with pytest.raises((AssertionError, httpx.HTTPError)):

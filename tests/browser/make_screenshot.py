@@ -45,7 +45,7 @@ TOKEN = "wallboard-token-for-the-screenshot"
 
 
 def busy_morning(
-    control: LocalControl, core: RoutingCore, clock: ManualClock, sched: ListScheduler
+    control: LocalControl, hub: Hub, core: RoutingCore, clock: ManualClock, sched: ListScheduler
 ) -> None:
     rng = random.Random(7)
     seats = [s.id for s in core.centre.seats]
@@ -62,7 +62,7 @@ def busy_morning(
         clock.advance(seconds)
         for timer in sched.due(clock.now()):
             fired = core.fire(timer)
-            control._hub.observe(fired)
+            hub.observe(fired)
             answer(fired)
         for cid, when in list(ends.items()):
             if when <= clock.now():
@@ -99,7 +99,7 @@ async def main(target: Path) -> None:
     floor = Floor(config, clock=clock, source=core)
     hub = Hub(floor, clock=clock)
     control = LocalControl(core, hub)
-    busy_morning(control, core, clock, sched)
+    busy_morning(control, hub, core, clock, sched)
     tokens = TokenBook([TokenSettings(name="wb", role=Role.WALLBOARD, token=SecretStr(TOKEN))])
     app = create_app(hub=hub, control=control, tokens=tokens, audit=AuditLog(None, clock=clock))
     server = HttpServer(app, host="127.0.0.1", port=0, bus=hub.bus)
