@@ -6,10 +6,10 @@ app's state and includes one router per resource from :mod:`ivr.api.routes`.
 
 Every change goes to the engine through :class:`~ivr.api.control.Control` (the
 driver that owns it) and is written to the :class:`~ivr.api.audit.AuditLog`
-with who and when, refused or not. Errors are JSON ``{error_id, message,
-details}``: 401 for a bad token, 403 for a role without the right, 404 for an
-unknown seat, call or queue, 409 for an action the seat's state forbids, 422
-for a bad body (FastAPI's ``detail`` list names the field); see :mod:`ivr.api.errors`.
+with who and when, refused or not. Every error is one JSON shape, ``{error_id,
+message, details}``: 401 for a bad token, 403 for a role without the right, 404 for
+an unknown seat, call, queue or path, 409 for an action the seat's state forbids,
+422 for a value the API will not take (``fields`` names each); see :mod:`ivr.api.errors`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ivr.api.audit import AuditLog
 from ivr.api.auth import TokenBook
 from ivr.api.context import ApiContext
 from ivr.api.control import Control
-from ivr.api.errors import ApiError, api_error_handler
+from ivr.api.errors import use_one_error_shape
 from ivr.api.hub import Hub
 from ivr.api.routes import ROUTERS
 
@@ -42,7 +42,7 @@ def create_app(
         ),
     )
     app.state.api = ApiContext(hub=hub, control=control, tokens=tokens, audit=audit)
-    app.exception_handler(ApiError)(api_error_handler)
+    use_one_error_shape(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -150,13 +150,29 @@ class CallOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    error_id: str
-    message: str
+    """Every error the API answers, whatever caught it; a kind may add fields of its own."""
+
+    error_id: str = Field(description="stable: what a client branches on")
+    message: str = Field(description="what went wrong and what to do, for a person")
     details: dict[str, Any] = {}
 
 
 class ProblemsOut(ErrorOut):
     problems: list[str]
+
+
+class FieldProblemOut(BaseModel):
+    field: str = Field(description="the field, dotted (skills.billing); 'body' for the whole body")
+    location: str = Field(description="where it was: body, query, path or header")
+    loc: list[str | int] = Field(description="the full path, location first, as FastAPI names it")
+    message: str
+    type: str = Field(description="pydantic's error type (missing, greater_than_equal...)")
+
+
+class InvalidRequestOut(ErrorOut):
+    """A 422: a body, query or path value the API will not take, each field named."""
+
+    fields: list[FieldProblemOut] = []
 
 
 class AuditOut(BaseModel):

@@ -113,7 +113,7 @@ async def test_a_pause_without_a_reason_is_422_naming_the_field(plan: Floorplan)
     await plan.client.post("/api/seats/1001/login", headers=BOSS)
     response = await plan.client.post("/api/seats/1001/pause", headers=BOSS, json={})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert response.json()["fields"][0]["loc"] == ["body", "reason"]
 
 
 async def test_pausing_a_logged_out_seat_is_409_with_the_cores_advice(plan: Floorplan) -> None:
@@ -154,12 +154,12 @@ async def test_an_unknown_skill_or_a_level_out_of_range_is_422_naming_it(plan: F
         "/api/seats/1001/skills", headers=BOSS, json={"skills": {"biling": 5}}
     )
     assert unknown.status_code == 422
-    assert unknown.json()["detail"][0]["loc"] == ["body", "skills", "biling"]
+    assert unknown.json()["fields"][0]["loc"] == ["body", "skills", "biling"]
     too_high = await plan.client.put(
         "/api/seats/1001/skills", headers=BOSS, json={"skills": {"billing": 11}}
     )
     assert too_high.status_code == 422
-    assert too_high.json()["detail"][0]["loc"] == ["body", "skills", "billing"]
+    assert too_high.json()["fields"][0]["loc"] == ["body", "skills", "billing"]
 
 
 async def test_calls_show_menu_node_queue_position_and_never_a_password(plan: Floorplan) -> None:
@@ -215,7 +215,7 @@ async def test_a_transfer_names_exactly_one_known_target(plan: Floorplan) -> Non
     assert both.status_code == 422
     unknown = await plan.client.post("/api/calls/c1/transfer", headers=BOSS, json={"queue": "x"})
     assert unknown.status_code == 422
-    assert unknown.json()["detail"][0]["loc"] == ["body", "queue"]
+    assert unknown.json()["fields"][0]["loc"] == ["body", "queue"]
     gone = await plan.client.post("/api/calls/zz/transfer", headers=BOSS, json={"queue": "faults"})
     assert gone.status_code == 404
 

@@ -82,7 +82,7 @@ async def ready(ctx: Ctx, p: Who, seat_id: SeatId) -> SeatActionOut:
 @router.put(
     "/api/seats/{seat_id}/skills",
     response_model=SeatActionOut,
-    responses={**SEAT, **BODY, 422: {"description": "a bad body; the field is named"}},
+    responses={**SEAT, **BODY},
 )
 async def skills(ctx: Ctx, p: Who, seat_id: SeatId, body: SkillsIn) -> SeatActionOut | JSONResponse:
     """New skills and levels; they take effect from the seat's next offer."""
