@@ -21,6 +21,7 @@ hint from :mod:`difflib`.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -181,13 +182,7 @@ def parse_yaml(text: str, file: str, limits: YamlLimits = LIMITS) -> tuple[Any, 
         loader.walk(node, ())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        what = exc.problem or "not valid YAML"
-        where = f"{file}:{line}:{column}" if line else file
-        msg = f"{where}: {what}; fix the YAML syntax there (indentation, quotes, a missing ':')"
-        raise ConfigSyntaxError(msg, file=file, line=line, column=column) from exc
+        raise _syntax_error(exc, text, file) from exc
     except yaml.reader.ReaderError as exc:
         raise unacceptable_character(exc, text, file) from None
     except yaml.YAMLError as exc:
@@ -198,6 +193,60 @@ def parse_yaml(text: str, file: str, limits: YamlLimits = LIMITS) -> tuple[Any, 
     if loader.duplicates:
         raise ConfigInvalidError(loader.duplicates)
     return _stringify_keys(data), loader.positions
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> ConfigSyntaxError:
+    """PyYAML's complaint, located where the mistake is rather than where PyYAML gave up."""
+    mark = exc.problem_mark or exc.context_mark
+    what = exc.problem or "not valid YAML"
+    fix = "fix the YAML syntax there (indentation, quotes, a missing ':')"
+    quote = _unclosed_quote(exc, text)
+    if quote is not None:
+        # the scanner reads on to the end of the file or to the next quote, lines later
+        mark, what = quote
+        fix = f"close the quote on line {mark.line + 1}"
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    where = f"{file}:{line}:{column}" if line else file
+    return ConfigSyntaxError(f"{where}: {what}; {fix}", file=file, line=line, column=column)
+
+
+# a quoted value that swallowed the next line's key: a newline, an indent, a key and a colon
+_SWALLOWED_KEY = re.compile(r"\n[ \t]*-?[ \t]*[A-Za-z0-9_\"'-]+:(\s|$)")
+
+
+def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str] | None:
+    """The mark of a quote left open and what became of it, or None."""
+    if (
+        exc.context == "while scanning a quoted scalar"
+        and exc.context_mark is not None
+        and str(exc.problem).startswith("found unexpected")  # the end of the file, or '---'
+    ):
+        return exc.context_mark, "the quote opened here is never closed"
+    if exc.problem_mark is None:
+        return None
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= exc.problem_mark.index:
+                break
+            start, end = token.start_mark, token.end_mark
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ("'", '"')
+                and end.line > start.line
+                and _SWALLOWED_KEY.search(text, start.index, end.index)
+            ):
+                found = (
+                    start,
+                    (
+                        "the quote opened here is not closed on its line, so every line up "
+                        f"to line {end.line + 1} was read as one quoted value"
+                    ),
+                )
+    except yaml.YAMLError:
+        pass  # the tokens up to the scanner's own error are the ones that count
+    return found
 
 
 def load_yaml(path: str | Path) -> tuple[Any, Positions]:

@@ -63,7 +63,11 @@ def load_centre_files(files: list[Path]) -> CentreConfig:
                     continue
                 offset = len(merged[key])
                 merged[key].extend(value)
-                pos.merged_into(positions, (key,), (key,))  # the list itself
+                # the list's own mark only: copying everything under it would put this
+                # file's marks on the items of the files before it (same indexes)
+                for own, marks in ((positions, pos), (positions.key_marks, pos.key_marks)):
+                    if (key,) in marks:
+                        own.setdefault((key,), marks[(key,)])
                 for i in range(len(value)):
                     pos.merged_into(positions, (key, str(i)), (key, str(offset + i)))
             elif key in valid_keys:
@@ -109,8 +113,40 @@ def _locate_cross_checks(
             out.append(p)
             continue
         for part in p.message.split("; "):
-            out.append(_locate(part, merged, positions))
+            copies = _copies(part, merged, positions)
+            out.extend(copies or [_locate(part, merged, positions)])
     return out
+
+
+_WHAT_NAMES = {"queue": ("queues", "name"), "seat": ("seats", "id"), "skill": ("skills", "name")}
+
+
+def _copies(message: str, merged: dict[str, Any], positions: Positions) -> list[Problem]:
+    """ "seat 'x' is defined more than once": a problem at each copy, naming the first.
+
+    The editor has to remove or rename a copy, so the copy is where to point; the first
+    occurrence is the one that stays.
+    """
+    noun, _, rest = message.partition(" '")
+    ident, _, tail = rest.rpartition("'")
+    if tail != " is defined more than once" or noun not in _WHAT_NAMES:
+        return []
+    key, id_field = _WHAT_NAMES[noun]
+    found = [
+        (key, str(i), id_field)
+        for i, item in enumerate(merged.get(key) or [])
+        if isinstance(item, dict) and str(item.get(id_field)) == ident
+    ]
+    first = positions.locate(found[0]) if found else None
+    where = f"{first.file}:{first.line}" if first else "above"
+    return [
+        positions.problem(
+            path,
+            f"{noun} '{ident}' is defined again here (first at {where}); "
+            f"give each {noun} its own {id_field}, or remove this copy",
+        )
+        for path in found[1:]
+    ]
 
 
 def _locate(message: str, merged: dict[str, Any], positions: Positions) -> Problem:

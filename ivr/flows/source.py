@@ -50,11 +50,25 @@ def _drop_tags(loc: list[str]) -> list[str]:
     return loc
 
 
+def _kind(data: object) -> str:
+    if isinstance(data, list):
+        return "a list"
+    return f"the single value {str(data)[:40]!r}"
+
+
 def parse_flow(text: str, file: str) -> FlowSource:
     """Validate one flow file's text. Raises ConfigSyntaxError or ConfigInvalidError."""
     data, positions = parse_yaml(text, file)
+    if data is None:
+        # nothing but blanks and comments: "must be a mapping" would send the editor hunting
+        message = (
+            "the file is empty; write a flow (flow, start and nodes, see flows/README.md) "
+            "or delete the file"
+        )
+        raise ConfigInvalidError([positions.problem((), message)])
     if not isinstance(data, dict):
-        raise ConfigInvalidError([positions.problem((), "a flow file must be a mapping")])
+        message = f"a flow file is a mapping of flow, start, nodes...; found {_kind(data)}"
+        raise ConfigInvalidError([positions.problem((), message)])
     model = validate(Flow, data, positions, file, rewrite=_drop_tags)
     version = hashlib.sha256(text.encode()).hexdigest()[:12]
     return FlowSource(flow=model, positions=positions, file=file, version=version)

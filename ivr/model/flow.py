@@ -14,10 +14,18 @@ them into plain slotted nodes.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ivr.model.calendar_text import parse_days, parse_holidays, parse_span
 
@@ -109,20 +117,29 @@ class CollectNode(_Node):
 
     _list = field_validator("prompts", mode="before")(_one_or_many)
 
-    @model_validator(mode="after")
-    def _lengths(self) -> CollectNode:
-        if self.min_digits > self.max_digits:
-            msg = f"min_digits ({self.min_digits}) is above max_digits ({self.max_digits})"
+    # field validators, not a model validator, so a problem points at the field, not the node
+    @field_validator("max_digits")
+    @classmethod
+    def _not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        least = info.data.get("min_digits")  # absent when min_digits itself was invalid
+        if least is not None and least > value:
+            msg = (
+                f"max_digits ({value}) is below min_digits ({least}); "
+                "raise max_digits or lower min_digits"
+            )
             raise ValueError(msg)
-        if self.pattern is not None:
-            import re
+        return value
 
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
             try:
-                re.compile(self.pattern)
+                re.compile(value)
             except re.error as exc:
-                msg = f"pattern {self.pattern!r} is not a valid regular expression: {exc}"
+                msg = f"pattern {value!r} is not a valid regular expression: {exc}"
                 raise ValueError(msg) from None
-        return self
+        return value
 
 
 class VerifyPasswordNode(_Node):

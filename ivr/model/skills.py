@@ -194,7 +194,10 @@ class CentreConfig(_Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> CentreConfig:
         problems: list[str] = []
-        skill_names = {s.name for s in self.skills}
+        skill_list = [s.name for s in self.skills]
+        for name in {n for n in skill_list if skill_list.count(n) > 1}:
+            problems.append(f"skill '{name}' is defined more than once")
+        skill_names = set(skill_list)
         queue_names = [q.name for q in self.queues]
         for name in {n for n in queue_names if queue_names.count(n) > 1}:
             problems.append(f"queue '{name}' is defined more than once")

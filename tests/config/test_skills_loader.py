@@ -110,3 +110,33 @@ def test_an_exit_to_a_missing_queue_is_pointed_at(skills: Path) -> None:
 def test_an_empty_directory_says_what_to_write(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no \*\.yaml files"):
         load_centre(tmp_path)
+
+
+BROKEN = ROOT / "tests" / "fixtures" / "skills" / "broken"
+
+
+def test_a_duplicate_seat_id_points_at_the_copy(skills: Path) -> None:
+    # seats_duplicate_id.yaml sorts after seats.yaml: its bil02 is the copy
+    shutil.copy(BROKEN / "seats_duplicate_id.yaml", skills / "seats_duplicate_id.yaml")
+    (p,) = problems(skills)
+    assert (p.file, p.line) == (str(skills / "seats_duplicate_id.yaml"), 4)
+    assert p.field.endswith(".id")
+    first = next(
+        i
+        for i, line in enumerate((skills / "seats.yaml").read_text().splitlines(), 1)
+        if "{id: bil02" in line
+    )
+    assert p.message == (
+        f"seat 'bil02' is defined again here (first at {skills / 'seats.yaml'}:{first}); "
+        "give each seat its own id, or remove this copy"
+    )
+
+
+def test_a_problem_in_an_earlier_file_is_located_in_that_file(skills: Path) -> None:
+    # a later file's list used to lend its marks to the same indexes of the earlier ones
+    (skills / "aa-seats.yaml").write_text(
+        "seats:\n  - {id: new01, skills: {billing: 3}, level: 12, endpoint: PJSIP/1101}\n"
+    )
+    (p,) = problems(skills)
+    assert (p.file, p.line, p.field) == (str(skills / "aa-seats.yaml"), 2, "seats.0.level")
+    assert "found 12" in p.message

@@ -188,3 +188,52 @@ def test_a_sub_flow_sets_what_its_caller_reads_only_on_the_paths_that_set_it(
     fs, problems = read_flow_set(tmp_path)
     problems += check_flow_set(fs, centre)
     assert [p.field for p in problems] == ["nodes.say_balance.var"]
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "column", "words"),
+    [
+        (
+            "unclosed_quote.yaml",
+            7,
+            14,
+            "the quote opened here is not closed on its line, so every line up to line 11 "
+            "was read as one quoted value; close the quote on line 7",
+        ),
+        (
+            "unclosed_quote_at_end.yaml",
+            11,
+            13,
+            "the quote opened here is never closed; close the quote on line 11",
+        ),
+    ],
+    ids=["closed-lines-later", "never-closed"],
+)
+def test_an_unclosed_quote_is_reported_on_the_line_it_opens(
+    tmp_path: Path, centre: CentreConfig, name: str, line: int, column: int, words: str
+) -> None:
+    # PyYAML gives up lines later (at the next quote, or the end of the file)
+    (p,) = problems_of(tmp_path, name, centre)
+    assert (p.file, p.line, p.column, p.field) == (str(tmp_path / name), line, column, "")
+    assert p.message == words
+
+
+def test_an_empty_flow_file_says_it_is_empty(tmp_path: Path, centre: CentreConfig) -> None:
+    (p,) = problems_of(tmp_path, "empty.yaml", centre)
+    assert (p.file, p.line, p.field) == (str(tmp_path / "empty.yaml"), None, "")
+    assert p.message.startswith("the file is empty; write a flow (flow, start and nodes")
+    assert "mapping" not in p.message
+
+
+def test_min_digits_above_max_digits_points_at_the_field(
+    tmp_path: Path, centre: CentreConfig
+) -> None:
+    (p,) = problems_of(tmp_path, "min_above_max.yaml", centre)
+    assert (p.file, p.line, p.field) == (
+        str(tmp_path / "min_above_max.yaml"),
+        10,
+        "nodes.ask.max_digits",
+    )
+    assert p.message == (
+        "max_digits (6) is below min_digits (8); raise max_digits or lower min_digits"
+    )
