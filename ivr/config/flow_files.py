@@ -24,7 +24,14 @@ from ivr.errors import ConfigError, ConfigInvalidError, ConfigSyntaxError, Probl
 from ivr.flows.catalog import FlowCatalog
 from ivr.flows.checks.validator import check_flow_set
 from ivr.flows.compiler import FlowBundle, compile_set
-from ivr.flows.source import CALENDARS_FILE, PROMPTS_FILE, RESERVED, FlowSet, parse_flow
+from ivr.flows.source import (
+    CALENDARS_FILE,
+    PROMPTS_FILE,
+    RESERVED,
+    FlowSet,
+    name_of_unreadable,
+    parse_flow,
+)
 from ivr.model.flow import Calendars, PromptManifest
 from ivr.model.skills import CentreConfig
 from ivr.yamlguard import read_yaml_text
@@ -50,13 +57,17 @@ def read_flow_set(directory: str | Path) -> tuple[FlowSet, list[Problem]]:
     fs = FlowSet(directory=str(root))
     problems: list[Problem] = []
     for path in flow_files(root):
+        text = ""
         try:
-            source = parse_flow(read_yaml_text(path), str(path))
+            text = read_yaml_text(path)
+            source = parse_flow(text, str(path))
         except ConfigSyntaxError as exc:
             problems.append(syntax_problem(exc))
+            fs.unreadable_flows[name_of_unreadable(text, str(path))] = str(path)
             continue
         except ConfigInvalidError as exc:
             problems.extend(exc.problems)
+            fs.unreadable_flows[name_of_unreadable(text, str(path))] = str(path)
             continue
         name = source.flow.flow
         if name in fs.flows:
@@ -77,8 +88,10 @@ def read_flow_set(directory: str | Path) -> tuple[FlowSet, list[Problem]]:
             fs.calendars_positions = pos
         except ConfigSyntaxError as exc:
             problems.append(syntax_problem(exc))
+            fs.calendars_unreadable = True
         except ConfigInvalidError as exc:
             problems.extend(exc.problems)
+            fs.calendars_unreadable = True
     man_path = root / PROMPTS_FILE
     if man_path.is_file():
         try:
@@ -87,8 +100,12 @@ def read_flow_set(directory: str | Path) -> tuple[FlowSet, list[Problem]]:
             fs.manifest_positions = pos
         except ConfigSyntaxError as exc:
             problems.append(syntax_problem(exc))
+            fs.manifest_unreadable = True
         except ConfigInvalidError as exc:
             problems.extend(exc.problems)
+            fs.manifest_unreadable = True
+    for name in fs.flows:
+        fs.unreadable_flows.pop(name, None)  # another file defines it: references to it hold
     return fs, problems
 
 
@@ -133,6 +150,9 @@ def reload_catalog(
         return ReloadResult(False, old.version, problems=[])
     kept: list[str] = []
     found = list(problems)
+    # a file that stays unreadable would be left out of the new bundle, so what refers to it
+    # must count as broken here, unlike in `ivr validate`, where its own problem is enough
+    fs.forget_unreadable()
     for p in problems:
         log.error("flow_file_invalid", problem=str(p), file=p.file, line=p.line)
     for _ in range(len(old.sources) + 2):  # each round puts back at least one file, or stops

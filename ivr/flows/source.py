@@ -9,7 +9,9 @@ models with their file, line and field; graph problems from
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from ivr.errors import ConfigInvalidError
 from ivr.model.flow import NODE_TYPES, Calendar, Flow, PromptManifest
@@ -41,6 +43,16 @@ class FlowSet:
     calendars_positions: Positions | None = None
     manifest: PromptManifest | None = None
     manifest_positions: Positions | None = None
+    # the parts that could not be read, whose problems are already reported: the checks
+    # take no notice of their absence, which would only repeat that problem elsewhere
+    unreadable_flows: dict[str, str] = field(default_factory=dict)  # flow name -> file
+    calendars_unreadable: bool = False
+    manifest_unreadable: bool = False
+
+    def forget_unreadable(self) -> None:
+        """Check as if the unreadable parts were not there (a reload, which would go without them)."""
+        self.unreadable_flows.clear()
+        self.calendars_unreadable = self.manifest_unreadable = False
 
 
 def _drop_tags(loc: list[str]) -> list[str]:
@@ -72,3 +84,15 @@ def parse_flow(text: str, file: str) -> FlowSource:
     model = validate(Flow, data, positions, file, rewrite=_drop_tags)
     version = hashlib.sha256(text.encode()).hexdigest()[:12]
     return FlowSource(flow=model, positions=positions, file=file, version=version)
+
+
+_FLOW_LINE = re.compile(r"^flow:[ \t]*[\"']?([A-Za-z0-9_.-]+)", re.MULTILINE)
+
+
+def name_of_unreadable(text: str, file: str) -> str:
+    """The name a flow file that failed to validate means to have: its ``flow:`` line, or its stem.
+
+    Read from the text, since the file may not even be valid YAML.
+    """
+    found = _FLOW_LINE.search(text)
+    return found.group(1) if found else PurePath(file).stem

@@ -104,3 +104,19 @@ def test_a_new_broken_file_is_left_out_and_the_rest_goes_on(
     assert result.changed
     assert "new-line" not in catalog.bundle.flows
     assert any("unknown field 'reasn'" in p.message for p in result.problems)
+
+
+def test_a_call_to_a_new_flow_that_cannot_be_read_is_not_put_in_service(
+    flows: Path, centre: CentreConfig
+) -> None:
+    # validate spares the callers of a broken file; a reload would go on without that file
+    catalog = load_catalog(flows, centre)
+    before = catalog.bundle.flows["hotline"].version
+    (flows / "new-check.yaml").write_text(
+        "flow: new-check\nstart: ok\nnodes: {ok: {type: return, valu: ok}}\n"
+    )
+    edit(flows / "hotline.yaml", "flow: verify-caller", "flow: new-check")
+    result = reload_catalog(catalog, flows, centre)
+    assert catalog.bundle.flows["hotline"].version == before
+    assert "new-check" not in catalog.bundle.flows
+    assert any("flow 'new-check' is not defined" in p.message for p in result.problems)

@@ -190,6 +190,16 @@ def test_a_sub_flow_sets_what_its_caller_reads_only_on_the_paths_that_set_it(
     assert [p.field for p in problems] == ["nodes.say_balance.var"]
 
 
+def beside_the_samples(tmp_path: Path, centre: CentreConfig, **files: str) -> list[Problem]:
+    """Every problem of the sample flows with ``files`` ({target name: fixture}) put among them."""
+    for f in (ROOT / "flows").glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    for target, fixture in files.items():
+        shutil.copy(BROKEN / fixture, tmp_path / target)
+    fs, problems = read_flow_set(tmp_path)
+    return problems + check_flow_set(fs, centre)
+
+
 @pytest.mark.parametrize(
     ("name", "line", "column", "words"),
     [
@@ -237,3 +247,63 @@ def test_min_digits_above_max_digits_points_at_the_field(
     assert p.message == (
         "max_digits (6) is below min_digits (8); raise max_digits or lower min_digits"
     )
+
+
+def test_a_broken_sub_flow_is_reported_once_and_its_callers_are_not_blamed(
+    tmp_path: Path, centre: CentreConfig
+) -> None:
+    # hotline and demo-after-hours call verify-caller and read what it sets
+    problems = beside_the_samples(
+        tmp_path, centre, **{"verify-caller.yaml": "sub_flow_invalid.yaml"}
+    )
+    (p,) = problems
+    assert (p.file, p.line, p.field) == (
+        str(tmp_path / "verify-caller.yaml"),
+        13,
+        "nodes.ask_account.min_digit",
+    )
+    assert p.message.startswith("unknown field 'min_digit'")
+
+
+def test_a_sub_flow_that_is_not_yaml_is_reported_once(tmp_path: Path, centre: CentreConfig) -> None:
+    beside_the_samples(tmp_path, centre)
+    sub = tmp_path / "verify-caller.yaml"
+    sub.write_text(sub.read_text().replace("value: ok", "value: [ok"))
+    fs, problems = read_flow_set(tmp_path)
+    problems += check_flow_set(fs, centre)
+    assert [Path(p.file).name for p in problems] == ["verify-caller.yaml"]
+    assert "expected ',' or ']'" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("broken", "spared"),
+    [("prompts.yaml", "custom prompt"), ("calendars.yaml", "calendar")],
+)
+def test_a_broken_prompts_or_calendars_file_is_reported_once(
+    tmp_path: Path, centre: CentreConfig, broken: str, spared: str
+) -> None:
+    beside_the_samples(tmp_path, centre)
+    (tmp_path / broken).write_text((tmp_path / broken).read_text() + "\nstray: [\n")
+    fs, problems = read_flow_set(tmp_path)
+    problems += check_flow_set(fs, centre)
+    assert [Path(p.file).name for p in problems] == [broken]
+    assert not any(spared in p.message for p in problems)
+
+
+def test_a_returns_value_the_sub_flow_never_returns_is_flagged(
+    tmp_path: Path, centre: CentreConfig
+) -> None:
+    name = "returns_never_returned.yaml"
+    (p,) = beside_the_samples(tmp_path, centre, **{name: name})
+    assert (p.file, p.line, p.column, p.field) == (
+        str(tmp_path / name),
+        12,
+        7,
+        "nodes.verify.returns.lockd",
+    )
+    assert p.message == (
+        "flow 'verify-caller' never returns 'lockd' (it returns failed, locked, ok, unknown), "
+        "so this way out is never taken; use one of those values, or return 'lockd' in "
+        "verify-caller"
+    )
+    assert p.hint == "did you mean 'locked'?"

@@ -17,7 +17,13 @@ class Findings:
         self.problems: list[Problem] = []
 
     def add(
-        self, pos: Positions, path: tuple[str, ...], message: str, hint: str | None = None
+        self,
+        pos: Positions,
+        path: tuple[str, ...],
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
     ) -> None:
-        """Note a problem at ``path`` in the file ``pos`` came from."""
-        self.problems.append(pos.problem(path, message, hint=hint))
+        """Note a problem at ``path`` (its key, with ``key``) in the file ``pos`` came from."""
+        self.problems.append(pos.problem(path, message, hint=hint, key=key))

@@ -30,7 +30,9 @@ def check_node_refs(ctx: Findings, src: FlowSource, nid: str, node: Node) -> Non
     flows = list(ctx.fs.flows)
     here = ("nodes", nid)
     if isinstance(node, TransferNode | CallNode) and node.flow is not None:
-        if node.flow not in ctx.fs.flows:
+        if node.flow in ctx.fs.unreadable_flows:
+            pass  # that file's own problems say what is wrong with it
+        elif node.flow not in ctx.fs.flows:
             ctx.add(
                 pos,
                 (*here, "flow"),
@@ -38,14 +40,7 @@ def check_node_refs(ctx: Findings, src: FlowSource, nid: str, node: Node) -> Non
                 close_match(node.flow, flows),
             )
         elif isinstance(node, CallNode):
-            called = ctx.fs.flows[node.flow].flow
-            if not any(isinstance(n, ReturnNode) for n in called.nodes.values()):
-                ctx.add(
-                    pos,
-                    (*here, "flow"),
-                    f"flow '{node.flow}' has no 'return' node, so a call to it never comes "
-                    "back; use a transfer, or add a return to it",
-                )
+            check_call_returns(ctx, src, nid, node)
     if isinstance(node, ReturnNode) and flow.dnis:
         ctx.add(
             pos,
@@ -76,9 +71,38 @@ def check_node_refs(ctx: Findings, src: FlowSource, nid: str, node: Node) -> Non
         check_prompt(ctx, src, (*here, *path), prompt)
 
 
+def check_call_returns(ctx: Findings, src: FlowSource, nid: str, node: CallNode) -> None:
+    """The called flow returns, and returns every value the call has a way out for."""
+    called = ctx.fs.flows[node.flow].flow
+    values = sorted({n.value for n in called.nodes.values() if isinstance(n, ReturnNode)})
+    if not values:
+        ctx.add(
+            src.positions,
+            ("nodes", nid, "flow"),
+            f"flow '{node.flow}' has no 'return' node, so a call to it never comes "
+            "back; use a transfer, or add a return to it",
+        )
+        return
+    for value in node.returns:
+        if value not in values:
+            ctx.add(
+                src.positions,
+                ("nodes", nid, "returns", value),
+                f"flow '{node.flow}' never returns '{value}' (it returns "
+                f"{', '.join(values)}), so this way out is never taken; use one of "
+                f"those values, or return '{value}' in {node.flow}",
+                close_match(value, values),
+                key=True,
+            )
+
+
 def check_condition(ctx: Findings, pos: Positions, path: tuple[str, ...], cond: Condition) -> None:
     """A branch condition's calendar and queue exist."""
-    if cond.calendar is not None and cond.calendar not in ctx.fs.calendars:
+    if (
+        cond.calendar is not None
+        and cond.calendar not in ctx.fs.calendars
+        and not ctx.fs.calendars_unreadable
+    ):
         names = list(ctx.fs.calendars)
         ctx.add(
             pos,
@@ -107,7 +131,7 @@ def check_queue(ctx: Findings, pos: Positions, path: tuple[str, ...], queue: str
 
 def check_prompt(ctx: Findings, src: FlowSource, path: tuple[str, ...], prompt: str) -> None:
     """A custom prompt has a text in prompts.yaml for every language of the flow."""
-    if not prompt.startswith(CUSTOM_PREFIX):
+    if not prompt.startswith(CUSTOM_PREFIX) or ctx.fs.manifest_unreadable:
         return
     man = ctx.fs.manifest
     if man is None:

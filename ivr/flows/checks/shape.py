@@ -34,6 +34,8 @@ def check_reachable(ctx: Findings, src: FlowSource) -> None:
 def _takes_input(ctx: Findings, node: Node) -> bool:
     if isinstance(node, INPUT_TYPES):
         return True
+    if isinstance(node, CallNode) and node.flow in ctx.fs.unreadable_flows:
+        return True  # unknown: a loop through it is not reported on a guess
     if isinstance(node, CallNode) and node.flow in ctx.fs.flows:
         called = ctx.fs.flows[node.flow].flow.nodes.values()
         return any(isinstance(n, INPUT_TYPES) for n in called)

@@ -95,7 +95,9 @@ def check_centre_exits(ctx: Findings) -> None:
     names = list(ctx.fs.flows)
     seen: set[tuple[str, str]] = set()
     for owner, ex in exits:
-        if ex is None or ex.action is not ExitAction.FLOW or ex.target in ctx.fs.flows:
+        if ex is None or ex.action is not ExitAction.FLOW:
+            continue
+        if ex.target in ctx.fs.flows or ex.target in ctx.fs.unreadable_flows:
             continue
         key = (owner, str(ex.target))
         if key in seen:

@@ -28,6 +28,7 @@ class MustSet:
     def __init__(self, fs: FlowSet) -> None:
         self.fs = fs
         self._returns_sets: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+        self._anything: frozenset[str] | None = None
 
     def check(self, ctx: Findings, src: FlowSource) -> None:
         """Must-set analysis: a variable is set at a node when every path from start sets it."""
@@ -71,6 +72,8 @@ class MustSet:
                 return LOOKUP_VARIABLES | frozenset(node.fields)
             case SetNode():
                 return frozenset(node.values)
+            case CallNode() if node.flow in self.fs.unreadable_flows:
+                return self.anything()  # unknown: no read after it is reported on a guess
             case CallNode() if node.flow in self.fs.flows:
                 if path[0] == "returns":
                     return self.returned_variables(node.flow, frozenset({path[1]}))
@@ -78,6 +81,17 @@ class MustSet:
                 return self.returned_variables(node.flow, frozenset(others))
             case _:
                 return frozenset()
+
+    def anything(self) -> frozenset[str]:
+        """Every variable any flow of the set reads: what an unreadable sub-flow may set."""
+        if self._anything is None:
+            self._anything = frozenset(
+                var
+                for src in self.fs.flows.values()
+                for node in src.flow.nodes.values()
+                for var, _ in reads(node, self.fs)
+            )
+        return self._anything
 
     def return_values(self, name: str) -> frozenset[str]:
         """The values the ``return`` nodes of flow ``name`` give back."""
