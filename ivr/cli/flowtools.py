@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ivr.cli.output import Output
 from ivr.config.flow_files import read_flow_set
 from ivr.errors import ConfigError, ConfigInvalidError
 from ivr.flows.graph import to_mermaid
@@ -51,6 +52,7 @@ def graph(
     if out is None:
         typer.echo(to_mermaid(src.flow), nl=False)
         return
+    written = Output(out)
     try:
         if out.suffix in (".svg", ".png"):
             render_dot(src.flow, out)
@@ -59,7 +61,7 @@ def graph(
     except ConfigError as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"wrote {out}")
+    typer.echo(written.said(f"wrote {out}"))
 
 
 @prompts_app.command("render")

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ivr.cli.options import ConfigOption, settings_for
+from ivr.cli.output import Output
 from ivr.clock import WallClock
 from ivr.errors import ConfigError, IvrError
 from ivr.obs.logs import configure_logging
@@ -131,7 +132,13 @@ def db_purge(
         f"{len(report.recordings)} recording references"
     )
     if recordings_list is not None:
+        written = Output(recordings_list)
         recordings_list.write_text("".join(f"{ref}\n" for ref in report.recordings))
+        typer.echo(
+            written.said(
+                f"wrote {len(report.recordings)} recording references to {recordings_list}"
+            )
+        )
 
 
 @customers_app.command("import")
@@ -186,14 +193,15 @@ def export_queue_log(
     """Write the queue log exactly as Asterisk writes its queue_log file."""
     settings = _settings(config, database_url, data_dir)
     start, end = _epoch(since), _epoch(until)
+    written = Output(output) if output is not None else None
     target = output if output is not None else sys.stdout.buffer
     count = _run(
         lambda: _with_storage(
             settings, lambda s: s.export_queue_log(target, since=start, until=end)
         )
     )
-    if output is not None:
-        typer.echo(f"wrote {count} lines to {output}")
+    if written is not None:
+        typer.echo(written.said(f"wrote {count} lines to {output}"))
 
 
 def _when(ts: float) -> str:

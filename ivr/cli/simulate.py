@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ivr.cli.output import Output
 from ivr.clock import monotonic
 from ivr.errors import ConfigError, IvrError
 from ivr.measures import MeasuresConfig, ServiceLevelBasis
@@ -153,7 +154,9 @@ def _compare(
     a, b = docs
     console.print(rp.compare_table(a, b, str(compare[0]), str(compare[1])))
     if json_out is not None:
+        out = Output(json_out)
         rp.write_json({"a": a, "b": b}, json_out)
+        _say(console, out.said(f"both runs' measures written to {json_out}"))
     sl_a, sl_b = a["overall"]["service_level"], b["overall"]["service_level"]
     if fail_if_sl_drops is not None and sl_a is not None and sl_b is not None:
         drop = (sl_a - sl_b) * 100.0
@@ -236,6 +239,10 @@ def simulate(
         short_abandons_are_abandons=short_abandons_count,
         callbacks_are_abandons=callbacks_count,
     )
+    # Looked at before the run, which writes the queue_log as it goes.
+    queue_log_out = Output(queue_log) if queue_log is not None else None
+    if not no_report and report is None:
+        report = DEFAULT_REPORT
     try:
         if compare is not None:
             _compare(
@@ -265,15 +272,34 @@ def simulate(
     except IvrError as exc:
         raise _fail(exc) from None
     rp.print_summary(doc, console)
+    _write_outputs(console, doc, json_out, queue_log_out, None if no_report else report)
+
+
+def _say(console: Console, line: str) -> None:
+    """A line about a file: never wrapped (a path cut in two cannot be pasted) nor read as markup."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _write_outputs(
+    console: Console,
+    doc: dict[str, Any],
+    json_out: Path | None,
+    queue_log: Output | None,
+    report: Path | None,
+) -> None:
+    """The measures, the report; a line for each (and for the queue_log the run wrote)."""
+    from sim import report as rp
+
     if json_out is not None:
+        out = Output(json_out)
         rp.write_json(doc, json_out)
-        console.print(f"measures written to {json_out}")
+        _say(console, out.said(f"measures written to {json_out}"))
     if queue_log is not None:
-        console.print(f"queue_log written to {queue_log}")
-    if not no_report:
-        path = report or DEFAULT_REPORT
-        rp.write_html(doc, path)
-        console.print(f"report written to {path}")
+        _say(console, queue_log.said(f"queue_log written to {queue_log.path}"))
+    if report is not None:
+        out = Output(report)
+        rp.write_html(doc, report)
+        _say(console, out.said(f"report written to {report}"))
 
 
 def _staff_table(
@@ -399,7 +425,9 @@ def staff(
             f"abandon {o['abandon_rate']:.1%}, ASA {o['asa_s']:.1f} s, occupancy {o['occupancy'] or 0:.1%}"
         )
     if json_out is not None:
+        out = Output(json_out)
         write_json({"target": target, "intervals": out_rows, "simulation": doc}, json_out)
+        _say(console, out.said(f"plan{' and simulation' if doc else ''} written to {json_out}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ivr.cli.output import Output
 from ivr.config.flow_files import read_flow_set
 from ivr.config.skills import load_centre
 from ivr.errors import ConfigError, ConfigInvalidError, ConfigSyntaxError, Problem
@@ -143,8 +144,9 @@ def schema(
     if out is None:
         typer.echo(text, nl=False)
     else:
+        written = Output(out)
         out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}")
+        typer.echo(written.said(f"wrote {out}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -61,6 +61,20 @@ def test_schema_describes_every_node_type() -> None:
     assert "seats" in skills["properties"]
 
 
+def test_schema_and_graph_out_say_when_they_overwrite_a_file(tmp_path: Path) -> None:
+    schema, drawing = tmp_path / "flows.schema.json", tmp_path / "hotline.mmd"
+    commands = [
+        (["schema", "flows", "--out", str(schema)], f"wrote {schema}"),
+        (["graph", "hotline", "--flows", FLOWS, "-o", str(drawing)], f"wrote {drawing}"),
+    ]
+    for args, line in commands:
+        first = runner.invoke(app, args)
+        assert first.exit_code == 0, first.output
+        assert first.output.strip() == line
+        again = runner.invoke(app, args)
+        assert again.output.strip() == f"{line} (overwrote the file that was there)"
+
+
 def test_graph_prints_mermaid() -> None:
     result = runner.invoke(app, ["graph", "hotline", "--flows", FLOWS])
     assert result.exit_code == 0

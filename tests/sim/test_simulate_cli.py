@@ -131,3 +131,34 @@ def test_a_simulated_day_written_as_queue_log_reads_back_as_the_same_calls(tmp_p
     assert back["offered"] == overall["offered"]
     assert back["answered"] == overall["answered"]
     assert back["abandoned"] == overall["abandoned"] + overall["short_abandoned"]
+
+
+OVERWROTE = " (overwrote the file that was there)"
+
+
+def test_json_report_and_queue_log_say_when_they_overwrite_a_file(tmp_path: Path) -> None:
+    out, page, log = tmp_path / "day.json", tmp_path / "day.html", tmp_path / "queue_log"
+    args = (str(MMC), "--json", str(out), "--report", str(page), "--queue-log", str(log))
+    lines = [
+        f"measures written to {out}",
+        f"queue_log written to {log}",
+        f"report written to {page}",
+    ]
+    code, first = _simulate(*args)
+    assert code == 0, first
+    said = first.splitlines()
+    assert all(line in said for line in lines), first  # new files: nothing overwritten
+    code, second = _simulate(*args)
+    assert code == 0, second
+    said = second.splitlines()
+    assert all(line + OVERWROTE in said for line in lines), second
+
+
+def test_staff_json_says_where_it_wrote_and_when_it_overwrote_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "staff.json"
+    args = ["staff", "--traffic", str(MMC / "traffic.yaml"), "--no-simulate", "--json", str(out)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert f"plan written to {out}" in first.output.splitlines()
+    second = runner.invoke(app, args)
+    assert f"plan written to {out}{OVERWROTE}" in second.output.splitlines()

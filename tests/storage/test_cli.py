@@ -69,12 +69,16 @@ def _fill(data_dir: Path) -> None:
     asyncio.run(fill())
 
 
-def test_export_queue_log_writes_the_asterisk_file(data_dir: Path, tmp_path: Path) -> None:
+def test_export_queue_log_writes_the_asterisk_file_and_says_when_it_overwrote_one(
+    data_dir: Path, tmp_path: Path
+) -> None:
     _fill(data_dir)
     out = tmp_path / "queue_log"
     code, said, _ = run("export", "queue-log", "-o", str(out), "--data-dir", str(data_dir))
     assert code == 0 and said.strip() == f"wrote 118 lines to {out}"
     assert out.read_bytes() == (FIXTURES / "queue_log.sample").read_bytes()
+    code, said, _ = run("export", "queue-log", "-o", str(out), "--data-dir", str(data_dir))
+    assert said.strip() == f"wrote 118 lines to {out} (overwrote the file that was there)"
 
 
 def test_tickets_overdue_lists_a_red_ticket_unanswered_for_years(data_dir: Path) -> None:
@@ -87,6 +91,18 @@ def test_db_purge_dry_run_changes_nothing(data_dir: Path) -> None:
     _fill(data_dir)
     code, out, _ = run("db", "purge", "--dry-run", "--data-dir", str(data_dir))
     assert code == 0 and out.startswith("would purge: 0 call records")
+
+
+def test_db_purge_recordings_list_says_where_it_wrote_and_when_it_overwrote(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    _fill(data_dir)
+    released = tmp_path / "released.txt"
+    args = ("db", "purge", "--dry-run", "--recordings-list", str(released))
+    code, out, _ = run(*args, "--data-dir", str(data_dir))
+    assert code == 0 and out.splitlines()[-1] == f"wrote 0 recording references to {released}"
+    code, out, _ = run(*args, "--data-dir", str(data_dir))
+    assert out.splitlines()[-1].endswith(f"to {released} (overwrote the file that was there)")
 
 
 def test_the_old_database_variable_is_refused_naming_the_new_one(
