@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from ivr.api.settings import Role, TokenSettings
 from ivr.clock import WallClock
 from ivr.model.events import CallEnded, CallEnqueued, SeatAnswered, SeatLoggedIn
 from ivr.obs.floor import Floor
+from ivr.obs.health import Health
 from ivr.routing.core import RoutingCore
 from ivr.routing.testing import centre
 from ivr.scheduling import ListScheduler
@@ -40,6 +43,7 @@ class Served:
     url: str
     control: LocalControl
     thread: EngineThread
+    hub: Hub
 
     def send(self, *events: object) -> None:
         for event in events:
@@ -70,7 +74,7 @@ def served(engine_thread: EngineThread, tmp_path: Path) -> Iterator[Served]:
     server = HttpServer(app, host="127.0.0.1", port=0, bus=hub.bus)
     engine_thread.run(server.start())
     try:
-        yield Served(server.url, control, engine_thread)
+        yield Served(server.url, control, engine_thread, hub)
     finally:
         engine_thread.run(server.stop())
 
@@ -174,3 +178,67 @@ def test_a_refused_token_is_said_to_be_refused_not_missing(browser: Any, served:
     assert "was refused" in error.text
     assert "needs ?token" not in error.text
     assert not _live(browser)
+
+
+@dataclass
+class _Link:  # what ivr.obs.health reads of the AMI connection's LinkState
+    up: bool
+    changed_at: float
+    last_message_at: float | None = None
+    failed_connects: int = 0
+
+
+@dataclass
+class _Writer:  # and of the record writer's stats
+    failing_since: float | None
+    buffered: int = 0
+    spilled: int = 0
+
+
+def _health(browser: Any) -> list[str]:
+    # Read in one script: the page replaces these lines at every poll, so an element found
+    # first and read after may be gone.
+    lines = browser.execute_script(
+        "return [...document.querySelectorAll('#health div')].map(e => e.textContent)"
+    )
+    return [str(line) for line in lines]
+
+
+def test_the_wallboard_shows_the_asterisk_link_and_the_records_database_down_since_when(
+    browser: Any, served: Served
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    # The link went down 7 min 30 s ago after 4 failed connects; the database fails for 2 min.
+    link = _Link(up=False, changed_at=1000.0 - 450, failed_connects=4)
+    writer = _Writer(failing_since=1000.0 - 120, buffered=150, spilled=2)
+    served.hub.health = Health(now=lambda: 1000.0)
+    served.hub.health.watch(link=lambda: link, writer=lambda: writer)
+    before = datetime.now()
+    browser.get(f"{served.url}/wallboard?token={TOKEN}")
+    _wait(browser, lambda: len(_health(browser)) == 2, "the page shows both failing parts")
+    after = datetime.now()
+    ami, database = _health(browser)
+    # "since" is the page's own clock minus the age: the minute it shows is one of these.
+    since = {(t - timedelta(seconds=450)).strftime("%H:%M") for t in (before, after)}
+    assert re.fullmatch(
+        r"Asterisk link down since (\d\d:\d\d) \(7 min, 4 connects failed\): "
+        r"no call is routed until it is back",
+        ami,
+    ), ami
+    assert ami.split()[4] in since, (ami, since)
+    assert database.startswith("Records database failing since ")
+    assert database.endswith("(2 min; 152 records waiting, none lost)")
+    banner = browser.find_element(By.ID, "health")
+    assert (
+        browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", banner)
+        == RED
+    )
+
+    # Asterisk is back and the writes go through: the banner goes, the header says so.
+    link.up, link.changed_at = True, 1000.0
+    writer.failing_since = None
+    _wait(browser, lambda: not _health(browser), "the banner goes once both parts are back")
+    assert not banner.is_displayed()
+    parts = browser.find_element(By.ID, "parts").text
+    assert parts == "Asterisk link up · records database ok"

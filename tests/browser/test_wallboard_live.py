@@ -78,7 +78,11 @@ def floor(engine_thread: EngineThread) -> Iterator[Floor]:
             seed=1,
             make_engine=sup.wrap_engine(journey_engine),
         )
-        sup.watch(engine=service.engine, ami_counters=lambda: service.connection.counters)
+        sup.watch(
+            engine=service.engine,
+            ami_counters=lambda: service.connection.counters,
+            ami_link=lambda: service.connection.link,
+        )
         task = asyncio.get_running_loop().create_task(service.run())
         while not service.connection.connected:
             await asyncio.sleep(0.01)
@@ -102,10 +106,15 @@ def floor(engine_thread: EngineThread) -> Iterator[Floor]:
 def test_calls_from_the_fake_asterisk_move_the_wallboard_and_a_seat_logged_in_by_the_api_takes_one(
     browser: Any, floor: Floor
 ) -> None:
+    from selenium.webdriver.common.by import By
+
     browser.get(f"{floor.url}/wallboard?token={WALLBOARD}")
     _wait(browser, lambda: _live(browser), "the page connects to the stream")
     _wait(browser, lambda: _text(browser, "billing", "waiting") == "0", "billing shows 0 waiting")
     assert _border(browser, "billing") == GREEN
+    # The engine's own link to the fake Asterisk, as /healthz reads it.
+    parts = browser.find_element(By.ID, "parts")
+    _wait(browser, lambda: parts.text == "Asterisk link up", "the header shows the AMI link up")
 
     # Three callers dial 10000 and press 2: with no seat logged in they wait, and the queue
     # is past its alarm threshold (waiting against no open seat).

@@ -16,6 +16,7 @@ async def _root() -> RedirectResponse:
 @router.get("/wallboard", response_class=HTMLResponse, tags=["wallboard"])
 async def wallboard() -> HTMLResponse:
     """The wallboard page. It holds no data: it reads /api/queues and /api/events with the
-    token given as ``?token=`` in its address."""
+    token given as ``?token=`` in its address, and /healthz (the AMI link, the records
+    database) every few seconds."""
     page = resources.files("ivr.api").joinpath("static/wallboard.html").read_text("utf-8")
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
