@@ -19,9 +19,10 @@ items with :meth:`AmiCodec.next_event` until it says :data:`NEED_DATA`::
         ...  # Banner | Message | Malformed
 
 A block that does not parse (a line without a colon, invalid UTF-8, no
-``Event``/``Response`` header, an oversized block) comes out as a
-:class:`Malformed` item: the connection logs it, counts it and goes on. The
-codec never raises on input.
+``Event``/``Response`` header, a block over ``max_message_bytes`` or a banner
+line over :data:`MAX_BANNER_BYTES`) comes out as a :class:`Malformed` item:
+the connection logs it, counts it and goes on. The codec never raises on
+input, and holds at most one item's limit of it however much arrives.
 
 Header names are case-insensitive (Asterisk sends ``CommandID`` back as
 ``CommandId``); repeated headers (``Output:``, ``Variable:``) are all kept in
@@ -41,6 +42,8 @@ from typing import Final
 BANNER_PREFIX: Final = b"Asterisk Call Manager/"
 TERMINATOR: Final = b"\r\n\r\n"
 MAX_MESSAGE_BYTES: Final = 1 << 20  # 1 MiB without a blank line: not AMI
+MAX_BANNER_BYTES: Final = 1024  # Asterisk's is 30 ("Asterisk Call Manager/11.0.0")
+_EXCERPT: Final = 200  # bytes of a dropped item kept in its Malformed, for the log
 
 
 class _NeedData:
@@ -209,11 +212,17 @@ class AmiCodec:
     ``parse`` reads one block (the bytes before its blank line): events and
     responses by default (:func:`parse_block`), actions for the server side
     (:func:`parse_action`).
+
+    Memory and time are bounded whatever the peer sends: a message block may
+    hold ``max_message_bytes`` and the banner line :data:`MAX_BANNER_BYTES`;
+    a longer one comes out as one :class:`Malformed` (counted), the rest of it
+    is dropped as it arrives, up to its end, and the next message is read as
+    usual. Each byte is searched once, so feeding is linear in what is fed.
     """
 
     __slots__ = (
         "_buffer",
-        "_discarding",
+        "_discard",
         "_parse",
         "_pos",
         "_scan_from",
@@ -226,11 +235,10 @@ class AmiCodec:
     ) -> None:
         self._parse = parse
         self._buffer = bytearray()
-        self._pos = (
-            0  # start of the unread part: the buffer is compacted once per read, not per message
-        )
-        self._scan_from = 0  # where to resume looking for the terminator
-        self._discarding = False  # inside an oversized block: drop until its blank line
+        # Start of the unread part: the buffer is compacted once per read, not per message.
+        self._pos = 0
+        self._scan_from = 0  # where to resume looking for the end of the item at _pos
+        self._discard: bytes | None = None  # inside an oversized item: drop through this end
         self.malformed_count = 0
         self.max_message_bytes = max_message_bytes
 
@@ -251,19 +259,17 @@ class AmiCodec:
             pos = self._pos
             if pos >= len(buf):
                 return NEED_DATA
+            if self._discard is not None:
+                if not self._drop(buf, pos):
+                    return NEED_DATA
+                continue
             first = buf[pos]
-            if first == 0x41 and not self._discarding:  # "A": a banner may start any message slot
+            if first == 0x41:  # "A": a banner may start any message slot
                 head = bytes(buf[pos : pos + len(BANNER_PREFIX)])
+                if head == BANNER_PREFIX:
+                    return self._banner(buf, pos)
                 if len(head) < len(BANNER_PREFIX) and BANNER_PREFIX.startswith(head):
                     return NEED_DATA
-                if head == BANNER_PREFIX:
-                    end = buf.find(b"\r\n", pos)
-                    if end < 0:
-                        return NEED_DATA
-                    version = bytes(buf[pos + len(BANNER_PREFIX) : end]).decode("ascii", "replace")
-                    self._pos = end + 2
-                    self._scan_from = self._pos
-                    return Banner(version=version.strip())
             elif first == 0x0D and buf[pos + 1 : pos + 2] == b"\n":
                 # A stray empty line between messages (seen from some Asterisk versions): skip it.
                 self._pos = pos + 2
@@ -272,26 +278,63 @@ class AmiCodec:
             end = buf.find(TERMINATOR, max(pos, self._scan_from - 3))
             if end < 0:
                 self._scan_from = len(buf)
-                pending = len(buf) - pos
-                if pending > self.max_message_bytes and not self._discarding:
-                    self._discarding = True
-                    self.malformed_count += 1
-                    raw = bytes(buf[pos : pos + 200])
-                    self._pos = len(buf) - 3
-                    return Malformed(raw=raw, reason="message too long, dropped")
-                if self._discarding and pending > 3:
-                    self._pos = len(buf) - 3
+                if len(buf) - pos > self.max_message_bytes:
+                    return self._too_long(buf, pos, -1, TERMINATOR, "message")
                 return NEED_DATA
             block = bytes(buf[pos:end])
             self._pos = end + 4
             self._scan_from = self._pos
-            if self._discarding:
-                self._discarding = False
-                continue
             item = self._parse(block)
             if isinstance(item, Malformed):
                 self.malformed_count += 1
             return item
+
+    def _banner(self, buf: bytearray, pos: int) -> Banner | Malformed | _NeedData:
+        end = buf.find(b"\r\n", max(pos, self._scan_from - 1))
+        if end < 0:
+            self._scan_from = len(buf)
+            if len(buf) - pos - 1 > MAX_BANNER_BYTES:
+                return self._too_long(buf, pos, -1, b"\r\n", "banner line")
+            return NEED_DATA
+        if end - pos > MAX_BANNER_BYTES:
+            return self._too_long(buf, pos, end, b"\r\n", "banner line")
+        version = bytes(buf[pos + len(BANNER_PREFIX) : end]).decode("ascii", "replace")
+        self._pos = end + 2
+        self._scan_from = self._pos
+        return Banner(version=version.strip())
+
+    def _too_long(self, buf: bytearray, pos: int, end: int, until: bytes, what: str) -> Malformed:
+        """An item over its limit: one Malformed with its first bytes; the rest is dropped.
+
+        ``end`` is where it ends, or -1 when that has not arrived yet: then every byte up
+        to ``until`` is dropped as it comes. The excerpt is the same however the item was
+        split, so the same bytes give the same Malformed.
+        """
+        limit = self.max_message_bytes if until == TERMINATOR else MAX_BANNER_BYTES
+        self.malformed_count += 1
+        raw = bytes(buf[pos : pos + min(_EXCERPT, limit + 1)])
+        if end < 0:
+            self._discard = until
+            # What may be the start of its end stays.
+            self._pos = max(pos, len(buf) - (len(until) - 1))
+        else:
+            self._pos = end + len(until)
+            self._scan_from = self._pos
+        return Malformed(raw=raw, reason=f"{what} longer than {limit} bytes, dropped")
+
+    def _drop(self, buf: bytearray, pos: int) -> bool:
+        """Drop the rest of an oversized item; True once its end has gone too."""
+        until = self._discard
+        assert until is not None
+        end = buf.find(until, max(pos, self._scan_from - (len(until) - 1)))
+        if end < 0:
+            self._scan_from = len(buf)
+            self._pos = max(pos, len(buf) - (len(until) - 1))
+            return False
+        self._pos = end + len(until)
+        self._scan_from = self._pos
+        self._discard = None
+        return True
 
     def events(self) -> Iterator[Item]:
         """Every complete item now in the buffer."""

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivr.ami.codec import (
+    BANNER_PREFIX,
+    MAX_BANNER_BYTES,
     NEED_DATA,
     AmiCodec,
     Banner,
@@ -148,6 +150,39 @@ def test_oversized_block_is_dropped_and_framing_recovers() -> None:
     codec.receive_data(b"x" * 50 + b"\r\n\r\nEvent: After\r\n\r\n")
     rest = list(codec.events())
     assert len(rest) == 1 and isinstance(rest[0], Message) and rest[0].event == "After"
+
+
+def test_a_banner_line_with_no_end_is_held_to_its_limit_dropped_once_and_reading_goes_on() -> None:
+    codec = AmiCodec()
+    codec.receive_data(BANNER_PREFIX)
+    items: list[object] = list(codec.events())
+    largest = 0
+    for _ in range(64):  # 256 KiB, as a peer that never ends its first line sends it
+        codec.receive_data(b"9" * 4096)
+        items.extend(codec.events())
+        largest = max(largest, codec.buffered)
+    assert largest <= MAX_BANNER_BYTES + 4096
+    assert len(items) == 1 and isinstance(items[0], Malformed)
+    assert "banner line longer than" in items[0].reason
+    assert codec.malformed_count == 1
+    codec.receive_data(b"9\r\nEvent: After\r\n\r\n")
+    assert list(codec.events()) == [Message([("Event", "After")])]
+
+
+def test_a_banner_line_over_its_limit_is_dropped_also_when_it_arrives_whole() -> None:
+    codec = AmiCodec()
+    codec.receive_data(BANNER_PREFIX + b"9" * MAX_BANNER_BYTES + b"\r\nEvent: After\r\n\r\n")
+    items = list(codec.events())
+    assert [type(i) for i in items] == [Malformed, Message]
+    assert codec.malformed_count == 1
+
+
+def test_the_message_after_an_oversized_one_survives_a_split_inside_its_blank_line() -> None:
+    codec = AmiCodec(max_message_bytes=100)
+    codec.receive_data(b"Event: Huge\r\nData: " + b"x" * 500 + b"\r\n\r")
+    assert [type(i) for i in codec.events()] == [Malformed]
+    codec.receive_data(b"\nEvent: After\r\n\r\n")
+    assert list(codec.events()) == [Message([("Event", "After")])]
 
 
 def test_partial_banner_waits_for_more() -> None:
