@@ -144,6 +144,19 @@ def db_purge(
 @customers_app.command("import")
 def customers_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    encoding: Annotated[
+        str, typer.Option(help="the file's encoding, e.g. gbk or cp1252 for older spreadsheets")
+    ] = "utf-8",
+    update: Annotated[
+        bool,
+        typer.Option(
+            help="apply changes to customers already stored (names, tiers, passwords, "
+            "numbers, a number moved from another account); without it each is refused"
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="check and show what would change; write nothing")
+    ] = False,
     config: ConfigOption = None,
     database_url: UrlOption = None,
     data_dir: DataDirOption = None,
@@ -154,16 +167,35 @@ def customers_import(
     account (required, letters, digits, - and _), name, numbers (one or more, separated by ;
     or spaces), tier (normal, vip or green; default normal), segment, language (zh, zh-CN,
     en...), password (empty, or exactly six digits; stored only as a salted hash).
+
+    A customer already stored keeps the columns the file lacks and its password when the
+    cell is empty. Every change to a stored customer is listed, one line each; without
+    --update it is refused (exit 1) and that row is not written. --dry-run shows the same
+    and writes nothing.
     """
     settings = _settings(config, database_url, data_dir)
     report = _run(
         lambda: _with_storage(
-            settings, lambda s: import_customers(s.customers, file, clock=WallClock())
+            settings,
+            lambda s: import_customers(
+                s.customers,
+                file,
+                clock=WallClock(),
+                encoding=encoding,
+                update=update,
+                dry_run=dry_run,
+            ),
         )
     )
+    for change in report.changes:
+        verb = "would change" if dry_run else "changed"
+        typer.echo(f"{file}:line {change.line}: {verb} {change}")
     for problem in report.problems:
         typer.echo(f"{file}:{problem}", err=True)
-    typer.echo(f"imported {report.imported} customers; {len(report.problems)} problems")
+    counts = f"{report.new} new, {report.changed} changed, {report.unchanged} unchanged"
+    noun = "problem" if len(report.problems) == 1 else "problems"
+    head = "dry run, nothing written" if dry_run else "imported"
+    typer.echo(f"{head}: {counts}; {len(report.problems)} {noun}")
     if report.problems:
         raise typer.Exit(1)
 

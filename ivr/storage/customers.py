@@ -182,6 +182,10 @@ class CustomerStore:
 
         return list(await asyncio.gather(*(one(cust) for cust in customers)))
 
+    async def password_matches(self, password: Secret, stored: str) -> bool:
+        """``password`` against a stored hash, in a thread (an import asks it per changed row)."""
+        return await asyncio.to_thread(verify_password, password, stored)
+
     async def upsert(self, customers: Sequence[Customer]) -> None:
         """Insert or replace customers (and their numbers) in one transaction."""
         hashes = await self.hash_all(customers)

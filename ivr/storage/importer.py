@@ -7,9 +7,19 @@ The file has a header line naming its columns (any order)::
 ``account`` is required; ``numbers`` is one or more numbers separated by ``;``
 or spaces; ``tier`` is ``normal`` (default), ``vip`` or ``green``;
 ``password`` is empty or exactly six digits. Each wrong field of each row is
-reported (line number, field, reason); the valid rows are written in one
-transaction, so an interrupted import writes nothing. A reason never repeats a
-password.
+reported (line number, field, reason); a reason never repeats a password.
+
+The file is read as UTF-8 unless another encoding is named (``--encoding
+gbk``); bytes that are not in it, or a binary file, stop the import with the
+file and line. A quote left open, which makes the rows after it part of one
+field, is reported on the line where it opens; control characters (a NUL) are
+refused.
+
+A customer already stored is compared with its row (:mod:`ivr.storage.import_plan`):
+every change is reported, field by field (a password only as "changed"), and
+applied only with ``update=True``; without it, each change is a problem and the
+row is not written. ``dry_run=True`` reports the same and writes nothing. The rows
+written go in one transaction, so an interrupted import writes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +28,8 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +37,8 @@ from ivr.clock import Clock
 from ivr.model.skills import Tier
 from ivr.secret import Secret
 from ivr.storage.customers import Customer, CustomerStore, write_customers
+from ivr.storage.import_file import read_customers_text
+from ivr.storage.import_plan import Change, ImportRow, plan_import
 
 COLUMNS = ("account", "name", "numbers", "tier", "segment", "language", "password")
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
@@ -46,29 +59,95 @@ class ImportProblem:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImportReport:
-    imported: int
+    new: int
+    changed: int
+    unchanged: int
+    changes: tuple[Change, ...]  # with update: applied, or in a dry run, to be applied
     problems: tuple[ImportProblem, ...]
+    written: bool  # False in a dry run, or when no row was new or changed
 
 
-def parse_customers(text: str) -> tuple[list[Customer], list[ImportProblem]]:
-    """Check every row; return the valid customers and every problem found."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+_LIMIT = csv.field_size_limit()
+
+
+def _rows(text: str) -> Iterator[tuple[int, int, list[str] | None]]:
+    """``(first line, last line, fields)`` of each row; a quoted field may span lines.
+
+    ``None`` for fields: a field ran past the csv module's size limit (the lenient
+    dialect's one error), which only a quote left open does; reading stops there.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    end = 0
+    while True:
+        start = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield start, reader.line_num, None
+            return
+        end = reader.line_num
+        if fields:
+            yield start, end, fields
+
+
+def parse_customers(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
+    """Check every row; return the valid ones and every problem found."""
+    rows = _rows(text)
+    header = next(rows, (1, 1, []))[2] or []
     problems = _header_problems(header)
     if "account" not in header:
         return [], problems
-    valid: list[Customer] = []
+    valid: list[ImportRow] = []
     seen = _Seen()
-    for row in reader:
-        line = reader.line_num
+    for line, end, fields in rows:
+        if fields is None:
+            reason = (
+                f"a field runs on past {_LIMIT:,} characters from this line: a quote opened "
+                "here is never closed; close it (nothing after it was read)"
+            )
+            problems.append(ImportProblem(line=line, field="", reason=reason))
+            break
+        unreadable = _unreadable(header, line, end, fields)
+        if unreadable:
+            problems.extend(unreadable)
+            continue
+        row: dict[str | None, object] = dict(zip(header, fields, strict=False))
+        if len(fields) > len(header):
+            row[None] = fields[len(header) :]  # as csv.DictReader keys them
         customer, reasons = _check_row(row, columns=len(header), seen=seen)
         if customer is None:
             problems.extend(ImportProblem(line=line, field=f, reason=r) for f, r in reasons)
             continue
         seen.accounts[customer.account] = line
         seen.numbers.update(dict.fromkeys(customer.numbers, line))
-        valid.append(customer)
+        columns = frozenset(header[: len(fields)]) & frozenset(COLUMNS)
+        valid.append(ImportRow(line=line, customer=customer, columns=columns))
     return valid, problems
+
+
+def _unreadable(
+    header: Sequence[str], start: int, end: int, fields: Sequence[str]
+) -> list[ImportProblem]:
+    """What makes a row unreadable as a whole: a quote left open, control characters."""
+    for name, value in zip([*header, ""], fields, strict=False):
+        if "\n" in value or "\r" in value:
+            # a field holding a line break is a quote left open: the lines after it were read
+            # into it, so the row's own first line is where the mistake is
+            rest = f" (lines {start} to {end} were read as one row)" if end > start else ""
+            reason = f"a quote opened on this line is not closed on it{rest}; close the quote"
+            return [ImportProblem(line=start, field=name, reason=reason)]
+    out: list[ImportProblem] = []
+    for name, value in zip([*header, ""], fields, strict=False):
+        bad = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
+        if bad is not None:
+            reason = (
+                f"holds the invisible control character U+{ord(bad):04X}; "
+                "remove it (it comes from a binary file or a bad export)"
+            )
+            out.append(ImportProblem(line=start, field=name, reason=reason))
+    return out
 
 
 def _header_problems(header: Sequence[str]) -> list[ImportProblem]:
@@ -169,12 +248,47 @@ def _number_reasons(numbers: Sequence[str], seen: _Seen) -> _Reasons:
     return reasons
 
 
-async def import_customers(store: CustomerStore, path: Path, *, clock: Clock) -> ImportReport:
-    """Import the valid rows of ``path`` in one transaction; report every invalid one."""
-    text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
-    customers, problems = parse_customers(text)
-    if customers:
+async def import_customers(
+    store: CustomerStore,
+    path: Path,
+    *,
+    clock: Clock,
+    encoding: str = "utf-8",
+    update: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import the valid rows of ``path`` in one transaction; report every invalid one.
+
+    Raises :class:`~ivr.storage.import_file.CustomersFileError` for a file that cannot be
+    read as text in ``encoding``.
+    """
+    text = await asyncio.to_thread(read_customers_text, path, encoding)
+    rows, problems = parse_customers(text)
+    async with store.engine.connect() as conn:
+        plan = await plan_import(conn, rows, matches=store.password_matches)
+    if not update:
+        for change in plan.changes:
+            problems.append(
+                ImportProblem(
+                    line=change.line,
+                    field=change.field,
+                    reason=f"stored {change.account} would change ({change.what}); "
+                    "give --update to apply it",
+                )
+            )
+    write = plan.new + (plan.changed if update else [])
+    write.sort(key=lambda c: c.line)
+    if write and not dry_run:
+        customers = [row.customer for row in write]
         hashes = await store.hash_all(customers)
         async with store.engine.begin() as conn:
             await write_customers(conn, customers, hashes, at=clock.now())
-    return ImportReport(imported=len(customers), problems=tuple(problems))
+    problems.sort(key=lambda p: p.line)
+    return ImportReport(
+        new=len(plan.new),
+        changed=len(plan.changed) if update else 0,
+        unchanged=len(plan.unchanged),
+        changes=tuple(plan.changes) if update else (),
+        problems=tuple(problems),
+        written=bool(write) and not dry_run,
+    )

@@ -47,7 +47,7 @@ def test_customers_import_reports_bad_rows_by_line_and_exits_1(data_dir: Path) -
         "customers", "import", str(FIXTURES / "customers_mixed.csv"), "--data-dir", str(data_dir)
     )
     assert code == 1
-    assert "imported 4 customers; 7 problems" in out
+    assert "imported: 4 new, 0 changed, 0 unchanged; 7 problems" in out
     assert "customers_mixed.csv:line 6: tier: 'gold' is not one of normal, vip, green" in err
     assert "12345" not in err
 
@@ -212,7 +212,9 @@ def test_an_invalid_configuration_stops_a_records_command_naming_file_and_field(
 def test_the_documented_customers_example_imports_without_a_problem(data_dir: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "docs" / "customers.example.csv"
     code, out, err = run("customers", "import", str(example), "--data-dir", str(data_dir))
-    assert (code, err) == (0, "") and out.strip() == "imported 3 customers; 0 problems"
+    assert (code, err) == (0, "") and out.strip() == (
+        "imported: 3 new, 0 changed, 0 unchanged; 0 problems"
+    )
 
 
 def test_customers_import_help_names_every_column() -> None:

@@ -125,7 +125,8 @@ async def test_no_table_holds_a_password_in_clear_and_no_log_holds_customer_data
 
 
 def test_every_bad_row_is_reported_with_its_line_and_field() -> None:
-    customers, problems = parse_customers(MIXED.read_text())
+    rows, problems = parse_customers(MIXED.read_text())
+    customers = [row.customer for row in rows]
     assert [(p.line, p.field) for p in problems] == [
         (5, "account"),
         (6, "tier"),
@@ -143,7 +144,7 @@ def test_every_bad_row_is_reported_with_its_line_and_field() -> None:
 
 async def test_import_writes_the_valid_rows(storage: Storage, clock: ManualClock) -> None:
     report = await import_customers(storage.customers, MIXED, clock=clock)
-    assert report.imported == 4 and len(report.problems) == 7
+    assert (report.new, len(report.problems), report.written) == (4, 7, True)
     found = await storage.customers.lookup(by="caller", value="03012913788")
     assert found is not None and found["account"] == "A109"
     assert (await storage.customers.verify_password("A102", Secret("246810"))).outcome == "ok"
