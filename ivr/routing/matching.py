@@ -55,7 +55,12 @@ class Matcher:
             call.widen_timer = self._timers.start(call.eff + next_after, TimerKind.WIDEN, call.id)
 
     def requeue(self, call: Call, out: list[Output]) -> None:
-        """An offer that came to nothing: the call is back where it stood and is matched again.
+        """An offer that came to nothing: the call is back where it stood and is matched again."""
+        self.return_to_line(call)
+        self.place(call, out)
+
+    def return_to_line(self, call: Call) -> None:
+        """Back in its queue's line, where it stood, with no seat; :meth:`place` must follow.
 
         Its key is unchanged, so its place in line is too; its maximum wait and
         announcements run again from now.
@@ -73,7 +78,6 @@ class Matcher:
             call.announce_timer = self._timers.start(
                 now + config.announce_every_s, TimerKind.ANNOUNCE, call.id
             )
-        self.place(call, out)
 
     def seat_free(self, seat: Seat, out: list[Output]) -> None:
         """The seat may take a call: give it the best one waiting, or index it as free."""

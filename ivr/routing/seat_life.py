@@ -48,6 +48,7 @@ class SeatLife:
             if seat.pending is not None and seat.pending[0] is SeatState.LOGGED_OUT:
                 seat.pending = None  # logged back in before the call ended
             return
+        seat.pending = None
         self._pool.set_state(seat, SeatState.AVAILABLE, "", out)
         self._match.seat_free(seat, out)
 
@@ -59,6 +60,7 @@ class SeatLife:
         if state is SeatState.ON_CALL:
             seat.pending = (SeatState.LOGGED_OUT, "")
             return
+        withdrawn: Call | None = None
         if state is SeatState.RINGING and seat.call is not None:
             call = seat.call
             if call.state is CallState.DIALING_BACK:
@@ -69,12 +71,18 @@ class SeatLife:
             stop(call.ring_timer)
             call.ring_timer = None
             seat.call = None
-            self._match.requeue(call, out)
+            self._match.return_to_line(call)
+            withdrawn = call
+        seat.pending = None  # a log-out now spends one asked during the last call
         self._end_wrap(seat)
         stop(seat.penalty_timer)
         seat.penalty_timer = None
         self._pool.set_state(seat, SeatState.LOGGED_OUT, "", out)
+        # Every call the seat let go is back in line before any is matched, so each
+        # free seat takes the best of them, not the first one handed back.
         self._release_personal_line(seat, out)
+        if withdrawn is not None and withdrawn.state is CallState.WAITING and withdrawn.listed:
+            self._match.place(withdrawn, out)
 
     def paused(self, ev: SeatPaused, out: list[Output]) -> None:
         seat = self._pool.seat(ev.seat_id)
