@@ -55,6 +55,9 @@ from ivr.model.skills import CentreConfig, Exit, ExitAction
 from ivr.routing.core import RoutingCore
 from ivr.scheduling import Scheduler, Timer
 
+#: The reasons the routing core gives for a diversion at a peak alarm (once per call).
+_PEAK_REASONS = frozenset({"alarm1", "alarm2"})
+
 
 class Engine:
     """The journey of every call. See the module docstring."""
@@ -261,6 +264,7 @@ class Engine:
                 context=journey.context,
                 owner_seat=journey.owner_seat,
                 waited_s=waited_s,
+                peak_diversion=not journey.diverted_at_peak,
             ),
             out,
         )
@@ -338,6 +342,8 @@ class Engine:
         journey = self.journeys.get(divert.call_id)
         if journey is None:
             return
+        if divert.reason in _PEAK_REASONS:
+            journey.diverted_at_peak = True
         exit_ = divert.exit
         action = exit_.action
         if action is ExitAction.QUEUE:

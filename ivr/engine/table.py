@@ -118,6 +118,7 @@ class Journey:
         "caller",
         "closing",
         "context",
+        "diverted_at_peak",
         "dnis",
         "language",
         "owner_seat",
@@ -144,6 +145,7 @@ class Journey:
         self.priority: int | None = None  # a priority the flow's queue node gave
         self.owner_seat: str | None = None  # the seat that owns the caller's open request
         self.context: dict[str, Any] = {}
+        self.diverted_at_peak = False  # offered a diversion at a peak alarm: not again
         # The stages still to play before the end (each but the last ends with a prompt).
         self.closing: tuple[Outcome, str, list[list[Output]]] | None = None
 

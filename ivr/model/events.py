@@ -86,6 +86,8 @@ class CallEnqueued:
     of the same journey (an exit to another queue keeps the caller's place in
     time). ``owner_seat`` is the seat that owns the caller's open request
     (first-contact responsibility): it is offered the call first.
+    ``peak_diversion`` is False once the journey was diverted at a peak alarm: a
+    caller is offered a diversion once per call, and "keep waiting" means waiting.
     """
 
     call_id: str
@@ -98,6 +100,7 @@ class CallEnqueued:
     context: Mapping[str, Any] = field(default_factory=dict)
     owner_seat: str | None = None
     waited_s: float = 0.0
+    peak_diversion: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

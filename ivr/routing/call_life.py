@@ -104,7 +104,11 @@ class CallLife:
         priority = ev.priority if ev.priority is not None else (policy.priority if policy else 0)
         head_start = policy.head_start_s if policy else 0.0
 
-        if priority < self.centre.transfer_priority and ev.tier not in q.config.alarm.exempt_tiers:
+        if (
+            ev.peak_diversion
+            and priority < self.centre.transfer_priority
+            and ev.tier not in q.config.alarm.exempt_tiers
+        ):
             diversion = peak_diversion(q, self._alarms.level, self.centre.alarm)
             if diversion is not None:
                 reason, exit_ = diversion

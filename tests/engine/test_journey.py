@@ -96,7 +96,9 @@ prompts:
 class Run:
     """An engine on a manual clock, with its outputs."""
 
-    def __init__(self, tmp: Path, **billing: object) -> None:
+    def __init__(
+        self, tmp: Path, centre_alarm: AlarmConfig | None = None, **billing: object
+    ) -> None:
         (tmp / "flows").mkdir()
         (tmp / "flows" / "main.yaml").write_text(FLOW)
         (tmp / "flows" / "overflow.yaml").write_text(OVERFLOW)
@@ -111,6 +113,7 @@ class Run:
                 {"id": "b2", "skills": {"billing": 5}},
                 {"id": "g1", "general": True},
             ],
+            **({"alarm": centre_alarm} if centre_alarm is not None else {}),
         )
         self.clock = ManualClock(1_800_000_000.0)
         self.scheduler = ListScheduler()
@@ -231,6 +234,27 @@ def test_at_a_peak_alarm_new_callers_are_diverted_into_the_overflow_flow(tmp_pat
     assert run.of_type(CollectDigits)[-1].prompts == ("custom/peak-offer",)
     run.press("c2", "2")
     assert run.ended("c2").outcome is Outcome.SELF_SERVICE
+
+
+def test_a_caller_is_offered_a_peak_diversion_once_and_keep_waiting_means_waiting(
+    tmp_path: Path,
+) -> None:
+    # The whole centre in alarm: every queue, the general one too, diverts new callers.
+    alarm = AlarmConfig(
+        level1=1.0, level2=5.0, on_level1=Exit(action=ExitAction.FLOW, target="overflow")
+    )
+    run = Run(tmp_path, centre_alarm=alarm)
+    run.send(SeatLoggedIn(seat_id="b1"))
+    run.arrive("c0")
+    run.press("c0", "1")  # rings at b1: 1 caller on the line per open seat, level 1
+    run.arrive("c1")
+    run.press("c1", "1")
+    assert run.of_type(CollectDigits)[-1].prompts == ("custom/peak-offer",)
+    run.press("c1", "1")  # "keep waiting": to the general queue, itself in alarm
+    assert run.engine.journey("c1").phase is Phase.WAITING  # type: ignore[union-attr]
+    assert [q.queue for q in run.of_type(Queued) if q.call_id == "c1"] == ["general"]
+    offers = [o for o in run.of_type(CollectDigits) if o.prompts == ("custom/peak-offer",)]
+    assert len(offers) == 1
 
 
 def test_a_maximum_wait_sends_the_call_on_to_the_general_queue_with_its_time_waited(
