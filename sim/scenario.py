@@ -21,6 +21,7 @@ from ivr.config.skills import load_centre
 from ivr.errors import SimulationError
 from ivr.measures import Measures, MeasuresConfig
 from ivr.model.skills import CentreConfig
+from sim.checks import DEFAULT_MAX_CALLS, check_size
 from sim.driver import Driver, EngineLike, HeapScheduler
 from sim.report import document
 from sim.trace import TraceCall, actual_summary, read_any
@@ -154,7 +155,12 @@ def build_driver(
     centre: CentreConfig | None = None,
     shifts: list[tuple[float, str, bool]] | None = None,
     menu_paths: bool = True,
+    max_calls: int | None = DEFAULT_MAX_CALLS,
 ) -> Driver:
+    """The driver of one run; SimulationError first if the traffic would bring more than
+    ``max_calls`` calls (None: no limit; a replayed trace is as long as it is)."""
+    if max_calls is not None and scenario.trace is None:
+        check_size(scenario.traffic, scenario.traffic_path, max_calls)
     centre = centre or scenario.centre
     if centre is not scenario.centre:
         scenario = Scenario(**{**scenario.__dict__, "centre": centre})
@@ -189,14 +195,22 @@ def run(
     progress: Callable[[float], None] | None = None,
     menu_paths: bool = True,
     queue_log: Path | None = None,
+    max_calls: int | None = DEFAULT_MAX_CALLS,
 ) -> dict[str, Any]:
     """Simulate the scenario; the JSON document of :mod:`sim.report`.
 
     ``queue_log``: also write the day as Asterisk's ``queue_log`` (through the
     storage's recorder, line by line as it happens), which the trace readers
-    and any app_queue report tool can read.
+    and any app_queue report tool can read. ``max_calls``: see :func:`build_driver`.
     """
-    driver = build_driver(scenario, seed=seed, centre=centre, shifts=shifts, menu_paths=menu_paths)
+    driver = build_driver(
+        scenario,
+        seed=seed,
+        centre=centre,
+        shifts=shifts,
+        menu_paths=menu_paths,
+        max_calls=max_calls,
+    )
     log_file = None
     if queue_log is not None:
         from ivr.storage.recorder import Recorder

@@ -46,7 +46,8 @@ def clock_seconds(text: str) -> float:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # an infinite rate or share would run without end: every number in the file is finite
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Arrivals(_Model):
@@ -339,10 +340,12 @@ class ArrivalStream:
             self._t = e
 
 
+def calls_per_day(arrivals: Arrivals, base: Path | None = None) -> float:
+    """The expected calls of one day to one dialled number (its mean day, when volumes vary)."""
+    segments = rate_segments(arrivals.model_copy(update={"volume_cv": 0.0}), random.Random(0), base)
+    return math.fsum((end - start) * rate for start, end, rate in segments)
+
+
 def expected_calls(model: TrafficModel, base: Path | None = None) -> float:
-    """The expected number of calls of the whole run (for progress bars)."""
-    total = 0.0
-    for arr in model.arrivals:
-        segs = rate_segments(arr.model_copy(update={"volume_cv": 0.0}), random.Random(0), base)
-        total += sum((e - s) * r for s, e, r in segs)
-    return total * model.days
+    """The expected number of calls of the whole run (for progress bars and the size check)."""
+    return math.fsum(calls_per_day(arr, base) for arr in model.arrivals) * model.days

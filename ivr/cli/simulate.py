@@ -19,8 +19,17 @@ from ivr.cli.output import Output
 from ivr.clock import monotonic
 from ivr.errors import ConfigError, IvrError
 from ivr.measures import MeasuresConfig, ServiceLevelBasis
+from sim.checks import DEFAULT_MAX_CALLS
 
 DEFAULT_REPORT = Path("ivr-report.html")
+
+MaxCalls = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        help="Refuse a run whose traffic would bring more calls than this (it guards memory and time).",
+    ),
+]
 
 
 class _LazyProgress:
@@ -87,6 +96,7 @@ def _run_one(
     label: str,
     quiet: bool,
     queue_log: Path | None = None,
+    max_calls: int = DEFAULT_MAX_CALLS,
 ) -> dict[str, Any]:
     from sim import scenario as sc
 
@@ -107,7 +117,7 @@ def _run_one(
         origin, end = s.trace[0].arrival, s.trace[-1].arrival
     progress = None if quiet else _LazyProgress(console, origin, end, label)
     try:
-        return sc.run(s, seed=seed, progress=progress, queue_log=queue_log)
+        return sc.run(s, seed=seed, progress=progress, queue_log=queue_log, max_calls=max_calls)
     finally:
         if progress is not None:
             progress.close()
@@ -123,6 +133,7 @@ def _compare(
     quiet: bool,
     json_out: Path | None,
     fail_if_sl_drops: float | None,
+    max_calls: int,
 ) -> None:
     """Run A and B on the same calls, set them side by side, and fail if B's service level drops."""
     from sim import report as rp
@@ -149,6 +160,7 @@ def _compare(
                 measures,
                 f"simulating {which}",
                 quiet,
+                max_calls=max_calls,
             )
         )
     a, b = docs
@@ -228,6 +240,7 @@ def simulate(
         bool, typer.Option(help="Count callbacks as abandons (else they leave the basis).")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    max_calls: MaxCalls = DEFAULT_MAX_CALLS,
 ) -> None:
     """Simulate a day of calls through the real engine and report the hotline's measures."""
     from sim import report as rp
@@ -253,6 +266,7 @@ def simulate(
                 quiet,
                 json_out,
                 fail_if_sl_drops,
+                max_calls,
             )
             return
         doc = _run_one(
@@ -268,6 +282,7 @@ def simulate(
             "simulating",
             quiet,
             queue_log,
+            max_calls,
         )
     except IvrError as exc:
         raise _fail(exc) from None
@@ -367,10 +382,12 @@ def staff(
         Path | None, typer.Option("--json", help="Write the plan and result as JSON.")
     ] = None,
     simulate_too: Annotated[bool, typer.Option("--simulate/--no-simulate")] = True,
+    max_calls: MaxCalls = DEFAULT_MAX_CALLS,
 ) -> None:
     """Seats needed per 15 minutes by Erlang C and Erlang A, then a simulation with that staffing."""
     from sim import scenario as sc
     from sim import staffing
+    from sim.checks import check_size
     from sim.report import write_json
     from sim.theory import parse_target
     from sim.traffic import load_traffic
@@ -387,6 +404,8 @@ def staff(
         base = traffic.parent
     try:
         model = load_traffic(traffic)
+        if simulate_too:  # before the plan, which a runaway rate would also keep busy
+            check_size(model, traffic, max_calls)
         s = sc.load(base, flows=flows, skills=skills, traffic=traffic, seed=seed)
         wrap = sum(q.wrap_up_s for q in s.centre.queues) / max(len(s.centre.queues), 1)
         rows = staffing.plan(
@@ -400,7 +419,7 @@ def staff(
     if simulate_too:
         try:
             shifts, shortfall = staffing.shifts_for(rows, s.centre, s.traffic, by)
-            doc = sc.run(s, seed=seed, shifts=shifts)
+            doc = sc.run(s, seed=seed, shifts=shifts, max_calls=max_calls)
         except IvrError as exc:
             raise _fail(exc) from None
         for r in doc["intervals"]:
@@ -411,6 +430,17 @@ def staff(
         f"service time {model.handle_time.mean:.0f} s talk + {wrap:.0f} s wrap-up (the queues' mean);"
         f" {share:.0%} of calls ask for a person"
     )
+    _staff_notes(console, rows, shortfall, doc, by)
+    if json_out is not None:
+        out = Output(json_out)
+        write_json({"target": target, "intervals": out_rows, "simulation": doc}, json_out)
+        _say(console, out.said(f"plan{' and simulation' if doc else ''} written to {json_out}"))
+
+
+def _staff_notes(
+    console: Console, rows: list[Any], shortfall: int, doc: dict[str, Any] | None, by: str
+) -> None:
+    """Under the plan: its seat-hours, a shortfall of seats, and what the simulation of it gave."""
     seat_hours_c = sum(r.seats_erlang_c for r in rows) / 4
     seat_hours_a = sum(r.seats_erlang_a for r in rows) / 4
     console.print(f"seat-hours: Erlang C {seat_hours_c:.0f}, Erlang A {seat_hours_a:.0f}")
@@ -424,10 +454,6 @@ def staff(
             f"simulated with Erlang {by.upper()} staffing: service level {o['service_level']:.1%}, "
             f"abandon {o['abandon_rate']:.1%}, ASA {o['asa_s']:.1f} s, occupancy {o['occupancy'] or 0:.1%}"
         )
-    if json_out is not None:
-        out = Output(json_out)
-        write_json({"target": target, "intervals": out_rows, "simulation": doc}, json_out)
-        _say(console, out.said(f"plan{' and simulation' if doc else ''} written to {json_out}"))
 
 
 def register(app: typer.Typer) -> None:

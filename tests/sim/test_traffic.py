@@ -64,3 +64,10 @@ def test_the_days_volume_is_drawn_first_when_it_varies() -> None:
         for i in range(5)
     }
     assert len(volumes) == 5 and all(4000 < v < 16000 for v in volumes)
+
+
+def test_every_number_in_the_traffic_file_is_finite(tmp_path: Path) -> None:
+    f = tmp_path / "traffic.yaml"
+    f.write_text('arrivals: [{dnis: "10000", rate_per_hour: .inf}]\n')
+    with pytest.raises(ConfigInvalidError, match="finite number"):
+        load_traffic(f)
