@@ -200,6 +200,10 @@ class AuditOut(BaseModel):
 class SeatActionOut(BaseModel):
     seat: SeatOut
     audit: AuditOut
+    deferred: str | None = Field(
+        default=None,
+        description="set when the action waits for the seat's call (and wrap-up) to end",
+    )
 
 
 class FlowsReloadedOut(BaseModel):

@@ -107,6 +107,7 @@ class SeatLife:
         if state is SeatState.ON_CALL or state is SeatState.RINGING:
             seat.pending = None
             return
+        seat.pending = None  # ready now: what was asked during the last call is undone
         if state is SeatState.AVAILABLE:
             return
         self._end_wrap(seat)

@@ -9,7 +9,7 @@ import httpx
 
 from ivr.api.app import create_app
 from ivr.errors import ConfigInvalidError, Problem
-from ivr.model.events import CallEnqueued, SeatAnswered, SeatLoggedIn
+from ivr.model.events import CallEnded, CallEnqueued, SeatAnswered, SeatLoggedIn
 from ivr.model.facts import CallStarted, NodeEntered, SeatState
 from ivr.secret import Secret
 
@@ -96,6 +96,30 @@ async def test_a_seat_pauses_itself_with_a_reason_and_is_ready_again(plan: Floor
     assert ready.json()["seat"]["state"] == "available"
     out = await plan.client.post("/api/seats/1001/logout", headers=seat)
     assert out.json()["seat"]["state"] == "logged_out"
+
+
+async def test_a_log_out_or_pause_of_a_seat_on_a_call_says_it_waits_for_the_call(
+    plan: Floorplan,
+) -> None:
+    seat = auth(SEAT_1001)
+    assert (await plan.client.post("/api/seats/1001/login", headers=seat)).status_code == 200
+    plan.send(CallEnqueued(call_id="c1", queue="billing"))
+    plan.send(SeatAnswered(call_id="c1", seat_id="1001"))
+    paused = await plan.client.post("/api/seats/1001/pause", headers=seat, json={"reason": "tea"})
+    assert paused.status_code == 200
+    assert paused.json()["seat"]["state"] == "on_call"
+    assert paused.json()["deferred"] == "paused when its call ends"
+    out = await plan.client.post("/api/seats/1001/logout", headers=seat)
+    assert out.status_code == 200
+    assert (out.json()["seat"]["state"], out.json()["deferred"]) == (
+        "on_call",
+        "logged out when its call and wrap-up end",
+    )
+    ready = await plan.client.post("/api/seats/1001/ready", headers=seat)
+    assert ready.json()["deferred"] is None
+    plan.send(CallEnded(call_id="c1", by="seat"))
+    # Ready during the call undid both: the seat is not logged out behind the supervisor's back.
+    assert plan.core.seats["1001"].state is not SeatState.LOGGED_OUT
 
 
 async def test_a_seat_token_may_not_act_for_another_seat_and_the_attempt_is_audited(

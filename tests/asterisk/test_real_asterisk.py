@@ -212,3 +212,48 @@ async def test_wrong_ami_secret_exits_2_with_clear_message(
         if m.get("Event") == refused["Event"] and m.get("AccountID") == asterisk.ivr_username
     ]
     assert len(failures) == 1, failures
+
+
+async def test_item3_a_seat_logged_out_twice_around_a_call_stays_logged_in_after_a_later_wrap_up(
+    asterisk: Asterisk, ami: HarnessAmi, serve: Serve
+) -> None:
+    """Issue 15, item 3: a log-out kept while the seat talked, then a second one in its
+    wrap-up, must not come back at the end of a later wrap-up after the seat logged in."""
+    async with serve.client() as api:
+
+        async def seat_in(state: str) -> Any:
+            async def probe() -> dict[str, Any] | None:
+                seat = (await api.get("/api/seats/bil01")).json()
+                return seat if seat["state"] == state else None
+
+            return await poll(f"bil01 {state}", probe, timeout_s=CALL_S)
+
+        assert (await api.post("/api/seats/bil01/login")).status_code == 200
+        for n, talk in ((1, 3), (2, 1)):
+            since = len(ami.events)
+            await originate_caller(
+                ami,
+                call_id=f"ivr-test-item3-{n}",
+                dnis=BILLING_LINE,
+                caller=f"1390000010{n}",
+                variables={"__RING": 1, "__TALK": talk},
+            )
+            await ami.wait_event(
+                event_is("DialEnd", Uniqueid=f"ivr-test-item3-{n}", DialStatus="ANSWER"),
+                timeout_s=CALL_S,
+                what=f"call {n} answered at the seat",
+                since=since,
+            )
+            if n == 1:
+                first = await api.post("/api/seats/bil01/logout")  # while talking: kept
+                assert first.status_code == 200, first.text
+                assert first.json()["deferred"] == "logged out when its call and wrap-up end"
+                await seat_in("wrap_up")
+                second = await api.post("/api/seats/bil01/logout")  # in the wrap-up: now
+                assert second.json()["seat"]["state"] == "logged_out", second.text
+                again = await api.post("/api/seats/bil01/login")
+                assert again.json()["seat"]["state"] == "available", again.text
+        await seat_in("wrap_up")
+        # billing's wrap-up is 20 s: at its end the seat is free, not logged out.
+        await seat_in("available")
+    assert await serve.stop() == 0, serve.text[-20:]

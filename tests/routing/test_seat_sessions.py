@@ -1,6 +1,6 @@
 """A seat's log-in and log-out around its calls: what was asked during a call, and what undoes it."""
 
-from ivr.model.events import SeatLoggedIn, SeatLoggedOut
+from ivr.model.events import SeatLoggedIn, SeatLoggedOut, SeatReady
 from ivr.model.facts import SeatChanged, SeatState
 from ivr.routing.testing import Desk, centre
 
@@ -51,3 +51,16 @@ def test_a_log_in_after_a_log_out_during_a_call_cancels_it() -> None:
     assert desk.state_of("a") == "available"
     changes = [c.state for c in desk.of_type(SeatChanged)]
     assert SeatState.LOGGED_OUT not in changes[1:]
+
+
+def test_ready_during_wrap_up_after_a_log_out_asked_during_the_call_cancels_the_log_out() -> None:
+    desk = Desk(centre(QUEUES, SEATS))
+    _talking(desk)
+    desk.send(SeatLoggedOut(seat_id="a"))
+    desk.hang_up("c1")
+    desk.send(SeatReady(seat_id="a"))  # back to work before the wrap-up ended
+    desk.call("c2", "billing")
+    desk.answer("c2")
+    desk.hang_up("c2")
+    desk.advance(30)
+    assert desk.state_of("a") == "available"

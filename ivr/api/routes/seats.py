@@ -17,6 +17,7 @@ from ivr.api.deps import Ctx, Who
 from ivr.api.errors import AUTH, BODY, ERR, SEAT, ApiError, body_error
 from ivr.api.schemas import AuditOut, PauseIn, SeatActionOut, SeatOut, SkillsIn
 from ivr.model.events import SeatLoggedIn, SeatLoggedOut, SeatPaused, SeatReady, SeatSkillsChanged
+from ivr.model.facts import SeatState
 
 router = APIRouter(tags=["seats"])
 
@@ -65,13 +66,19 @@ async def login(ctx: Ctx, p: Who, seat_id: SeatId) -> SeatActionOut:
 
 @router.post("/api/seats/{seat_id}/logout", response_model=SeatActionOut, responses=SEAT)
 async def logout(ctx: Ctx, p: Who, seat_id: SeatId) -> SeatActionOut:
-    return await _act(ctx, p, seat_id, "seat_logout", SeatLoggedOut(seat_id=seat_id), {})
+    done = await _act(ctx, p, seat_id, "seat_logout", SeatLoggedOut(seat_id=seat_id), {})
+    if done.seat.state is not SeatState.LOGGED_OUT:  # on a call: the routing core waits for it
+        done.deferred = "logged out when its call and wrap-up end"
+    return done
 
 
 @router.post("/api/seats/{seat_id}/pause", response_model=SeatActionOut, responses={**SEAT, **BODY})
 async def pause(ctx: Ctx, p: Who, seat_id: SeatId, body: PauseIn) -> SeatActionOut:
     event = SeatPaused(seat_id=seat_id, reason=body.reason)
-    return await _act(ctx, p, seat_id, "seat_pause", event, {"reason": body.reason})
+    done = await _act(ctx, p, seat_id, "seat_pause", event, {"reason": body.reason})
+    if done.seat.state is not SeatState.PAUSED:  # on a call: the routing core waits for it
+        done.deferred = "paused when its call ends"
+    return done
 
 
 @router.post("/api/seats/{seat_id}/ready", response_model=SeatActionOut, responses=SEAT)
