@@ -250,13 +250,13 @@ def serve(
     configure_logging()
     overrides: dict[str, object] = {"host": ami_host, "port": ami_port, "username": ami_username}
     try:
-        run = _resolve(config, flows, skills, overrides, database_url)
+        run = resolve(config, flows, skills, overrides, database_url)
         asyncio.run(
             _serve(
                 flows=run.flows,
                 skills=run.skills,
                 ami=run.ami,
-                live=run.settings.live if run.settings is not None else LiveSettings(),
+                live=run.live,
                 login_seats=login_seats,
                 storage_settings=run.storage,
                 seed=seed,
@@ -273,7 +273,7 @@ def serve(
 
 
 @dataclass(frozen=True, slots=True)
-class _ServeSettings:
+class ServeSettings:
     """What ``ivr serve`` runs with once the file, the environment and the options are merged."""
 
     settings: Settings | None  # None without --config: the defaults and IVR_* variables
@@ -281,15 +281,16 @@ class _ServeSettings:
     skills: Path
     ami: AmiSettings
     storage: StorageSettings
+    live: LiveSettings
 
 
-def _resolve(
+def resolve(
     config: Path | None,
     flows: Path,
     skills: Path,
     overrides: dict[str, object],
     database_url: str | None,
-) -> _ServeSettings:
+) -> ServeSettings:
     """The configuration file when given (its flows and skills win over --flows/--skills),
     else the environment; the AMI and database options on top of either."""
     settings = None
@@ -302,15 +303,19 @@ def _resolve(
         storage = settings.database
         flows, skills = settings.flows, settings.skills
         ami = _with_options(settings.ami, overrides)
+        live = settings.live
     else:
         from ivr.cli.settings import settings_from_environment
 
         defaults = settings_from_environment()
         storage = defaults.database
         ami = _with_options(defaults.ami, overrides)
+        live = defaults.live  # IVR_LIVE__* count without a file too, like IVR_AMI__*
     if database_url:
         storage = storage.model_copy(update={"database_url": database_url})
-    return _ServeSettings(settings=settings, flows=flows, skills=skills, ami=ami, storage=storage)
+    return ServeSettings(
+        settings=settings, flows=flows, skills=skills, ami=ami, storage=storage, live=live
+    )
 
 
 def _exit_with(exc: IvrError, code: int) -> NoReturn:
