@@ -24,9 +24,19 @@ line over :data:`MAX_BANNER_BYTES`) comes out as a :class:`Malformed` item:
 the connection logs it, counts it and goes on. The codec never raises on
 input, and holds at most one item's limit of it however much arrives.
 
-Header names are case-insensitive (Asterisk sends ``CommandID`` back as
-``CommandId``); repeated headers (``Output:``, ``Variable:``) are all kept in
-order. :func:`encode_action` turns an action into bytes.
+Each line is ``Name: value``, read by one rule (:func:`_parse_slowly`): the
+name is everything before the first colon, neither empty nor padded with
+spaces or tabs, and the value is the rest less one leading space. The fast
+path, which reads what Asterisk writes, gives exactly what that rule gives or
+hands the block to it. Header names are case-insensitive (Asterisk sends
+``CommandID`` back as ``CommandId``); repeated headers (``Output:``,
+``Variable:``) are all kept in order. :func:`encode_action` turns an action
+into bytes.
+
+Framing and the blocks' limits do not depend on where reads split the bytes:
+a read's complete blocks are cut in one pass, and what follows the last of
+them is read as a slot-by-slot reader would, so the same bytes give the same
+items however they arrive.
 
 The fake Asterisk frames the other direction with the same codec:
 ``AmiCodec(parse=parse_action)`` reads actions (blocks that start with
@@ -76,22 +86,47 @@ class Message:
 
     ``msg["ActionID"]`` gives the first value of a header (KeyError if absent),
     ``msg.get(name)`` the first or ``None``, ``msg.get_all(name)`` every value.
-    The lookup table is built on the first lookup: most events (``VarSet``,
-    ``Newexten``...) are only ever asked their name, which is the first header.
+    ``headers`` is the ``(name, value)`` pairs in order; ``names`` and ``values``
+    the same as two tuples, which is how the parser makes them (pairing every
+    header of every message costs more than the rest of the parsing, and most
+    events, ``VarSet``, ``Newexten``..., are only ever asked their name). The
+    pairs and the lookup tables are built on first use.
     """
 
-    __slots__ = ("_exact", "_index", "headers")
+    __slots__ = ("_exact", "_headers", "_index", "names", "values")
+
+    names: tuple[str, ...]
+    values: tuple[str, ...]
 
     def __init__(self, headers: Iterable[tuple[str, str]]) -> None:
-        self.headers: tuple[tuple[str, str], ...] = tuple(headers)
+        pairs = tuple(headers)
+        self._headers: tuple[tuple[str, str], ...] | None = pairs
+        self.names = tuple(name for name, _ in pairs)
+        self.values = tuple(value for _, value in pairs)
         self._exact: dict[str, str] | None = None
         self._index: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, names: tuple[str, ...], values: tuple[str, ...]) -> Message:
+        """A message from its names and values, as the parser has them (same length)."""
+        message = cls.__new__(cls)
+        message.names = names
+        message.values = values
+        message._headers = message._exact = message._index = None
+        return message
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        pairs = self._headers
+        if pairs is None:
+            pairs = self._headers = tuple(zip(self.names, self.values, strict=True))
+        return pairs
 
     def _lookup(self) -> dict[str, str]:
         index = self._index
         if index is None:
             index = {}
-            for name, value in self.headers:
+            for name, value in zip(self.names, self.values, strict=True):
                 index.setdefault(name.lower(), value)
             self._index = index
         return index
@@ -101,17 +136,20 @@ class Message:
         # first value winning), and fall back to the case-insensitive table (CommandID/CommandId).
         exact = self._exact
         if exact is None:
-            exact = self._exact = dict(reversed(self.headers))
+            exact = self._exact = dict(
+                zip(reversed(self.names), reversed(self.values), strict=False)
+            )
         value = exact.get(name)
         if value is None:
             value = self._lookup().get(name.lower())
         return value
 
     def _first(self, name: str) -> str | None:
-        if self.headers:
-            key, value = self.headers[0]
+        names = self.names
+        if names:
+            key = names[0]
             if key == name or key.lower() == name.lower():
-                return value
+                return self.values[0]
         return None
 
     @property
@@ -141,17 +179,19 @@ class Message:
 
     def get_all(self, name: str) -> list[str]:
         key = name.lower()
-        return [v for k, v in self.headers if k.lower() == key]
+        return [v for k, v in zip(self.names, self.values, strict=True) if k.lower() == key]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Message) and other.headers == self.headers
+        return (
+            isinstance(other, Message) and other.names == self.names and other.values == self.values
+        )
 
     def __hash__(self) -> int:
-        return hash(self.headers)
+        return hash((self.names, self.values))
 
     def __repr__(self) -> str:
-        head = self.headers[0] if self.headers else ("", "")
-        return f"Message({head[0]}={head[1]!r}, {len(self.headers)} headers)"
+        name, value = (self.names[0], self.values[0]) if self.names else ("", "")
+        return f"Message({name}={value!r}, {len(self.names)} headers)"
 
 
 Item = Banner | Message | Malformed
@@ -159,28 +199,41 @@ BlockParser = Callable[[bytes], "Message | Malformed"]
 
 
 def parse_block(block: bytes) -> Message | Malformed:
-    """Parse one message block (the bytes before its blank line)."""
+    """Parse one message block (the bytes before its blank line), by the rule of
+    :func:`_parse_slowly`; the fast path only ever gives what that rule gives."""
     try:
         text = block.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Malformed(raw=block, reason=f"not UTF-8 at byte {exc.start}")
     # Fast path: every line is "Name: value", as Asterisk writes them.
-    parts = [tuple(line.split(": ", 1)) for line in text.split("\r\n")]
-    if min(map(len, parts)) != 2:
+    names, seps, values = zip(*[line.partition(": ") for line in text.split("\r\n")], strict=False)
+    if "" in seps:
         return _parse_slowly(block, text)
-    first = parts[0][0]
+    # The rule's first colon is this ": " only if no name holds a colon; and names with a space
+    # or a tab, or empty ones, are the rule's to judge. Asterisk's names have none of these.
+    joined = "".join(names)
+    if ":" in joined or " " in joined or "\t" in joined or "" in names:
+        return _parse_slowly(block, text)
+    first = names[0]
     if first not in ("Event", "Response") and first.lower() not in ("event", "response"):
         return Malformed(raw=block, reason=f"first header is {first!r}, not Event or Response")
-    return Message(parts)  # type: ignore[arg-type]
+    return Message.of(names, values)
 
 
 def _parse_slowly(block: bytes, text: str) -> Message | Malformed:
-    """Lines such as ``Name:`` or ``Name:value``; a line without a colon is malformed."""
+    """The rule: each line is a name, a colon and a value (``Name: value``, ``Name:value``,
+    ``Name:``). The name is everything before the first colon: not empty, and not starting
+    or ending with a space or a tab (so ``: value`` and `` Channel: x`` are malformed). The
+    value is everything after it, less one leading space."""
     headers: list[tuple[str, str]] = []
     for line in text.split("\r\n"):
         name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip():
-            return Malformed(raw=block, reason=f"line without 'Name: value': {line[:60]!r}")
+        if not sep:
+            return Malformed(raw=block, reason=f"line without a colon: {line[:60]!r}")
+        if not name or name != name.strip(" \t"):
+            return Malformed(
+                raw=block, reason=f"header name empty or padded with spaces: {line[:60]!r}"
+            )
         headers.append((name, value[1:] if value.startswith(" ") else value))
     first = headers[0][0].lower()
     if first not in ("event", "response"):
@@ -225,6 +278,7 @@ class AmiCodec:
         "_discard",
         "_parse",
         "_pos",
+        "_ready",
         "_scan_from",
         "malformed_count",
         "max_message_bytes",
@@ -239,6 +293,7 @@ class AmiCodec:
         self._pos = 0
         self._scan_from = 0  # where to resume looking for the end of the item at _pos
         self._discard: bytes | None = None  # inside an oversized item: drop through this end
+        self._ready: list[bytes] = []  # complete pieces of the last split, last one first
         self.malformed_count = 0
         self.max_message_bytes = max_message_bytes
 
@@ -251,9 +306,74 @@ class AmiCodec:
 
     @property
     def buffered(self) -> int:
-        return len(self._buffer) - self._pos
+        return len(self._buffer) - self._pos + sum(map(len, self._ready))
 
     def next_event(self) -> Item | _NeedData:
+        ready = self._ready
+        while True:
+            if ready:
+                block = ready.pop()
+                if not block:
+                    continue  # a blank line straight after a blank line: two stray empty lines
+                first = block[0]
+                if (first == 0x41 and block.startswith(BANNER_PREFIX)) or (
+                    first == 0x0D and block.startswith(b"\r\n")
+                ):
+                    item = self._piece_head(block)
+                    if item is None:
+                        continue
+                    return item
+                if len(block) > self.max_message_bytes:
+                    return self._dropped(block, "message")
+                item = self._parse(block)
+                if type(item) is Malformed:
+                    self.malformed_count += 1
+                return item
+            if not self._split():
+                return self._tail()
+            ready = self._ready
+
+    def _split(self) -> bool:
+        """Cut every complete block now buffered, in one pass; False when there is none.
+
+        Blocks end at the first blank line after their start, as a slot-by-slot reader would
+        see them: the pieces between blank lines are read in order, and a piece that starts
+        with a banner or a stray empty line is taken apart by :meth:`_piece_head`.
+        """
+        buf = self._buffer
+        pos = self._pos
+        if pos >= len(buf) or self._discard is not None:
+            return False
+        last = buf.rfind(TERMINATOR, max(pos, self._scan_from - 3))
+        if last < 0:
+            return False
+        pieces = bytes(buf[pos : last + 4]).split(TERMINATOR)
+        # After the last blank line the split found (overlapping ones, as in "\r\n\r\n\r\n",
+        # end up here): a few bytes that stay in the buffer.
+        rest = pieces.pop()
+        pieces.reverse()
+        self._ready = pieces
+        self._pos = self._scan_from = last + 4 - len(rest)
+        return True
+
+    def _piece_head(self, block: bytes) -> Item | None:
+        """A complete piece starting with a stray empty line or a banner line: that first,
+        and the rest of the piece (another slot) back in line."""
+        if block[0] == 0x0D:
+            if len(block) > 2:
+                self._ready.append(block[2:])
+            return None
+        end = block.find(b"\r\n")
+        line = block if end < 0 else block[:end]
+        if 0 <= end < len(block) - 2:
+            self._ready.append(block[end + 2 :])
+        if len(line) > MAX_BANNER_BYTES:
+            return self._dropped(line, "banner line")
+        return Banner(version=line[len(BANNER_PREFIX) :].decode("ascii", "replace").strip())
+
+    def _tail(self) -> Item | _NeedData:
+        """The bytes after the last complete block: a banner line, stray empty lines, or the
+        start of a block (waiting for more, or over its limit already)."""
         buf = self._buffer
         while True:
             pos = self._pos
@@ -262,6 +382,8 @@ class AmiCodec:
             if self._discard is not None:
                 if not self._drop(buf, pos):
                     return NEED_DATA
+                if self._split():
+                    return self.next_event()
                 continue
             first = buf[pos]
             if first == 0x41:  # "A": a banner may start any message slot
@@ -272,54 +394,40 @@ class AmiCodec:
                     return NEED_DATA
             elif first == 0x0D and buf[pos + 1 : pos + 2] == b"\n":
                 # A stray empty line between messages (seen from some Asterisk versions): skip it.
-                self._pos = pos + 2
-                self._scan_from = self._pos
+                self._pos = self._scan_from = pos + 2
                 continue
-            end = buf.find(TERMINATOR, max(pos, self._scan_from - 3))
-            if end < 0:
-                self._scan_from = len(buf)
-                if len(buf) - pos > self.max_message_bytes:
-                    return self._too_long(buf, pos, -1, TERMINATOR, "message")
-                return NEED_DATA
-            block = bytes(buf[pos:end])
-            self._pos = end + 4
-            self._scan_from = self._pos
-            item = self._parse(block)
-            if isinstance(item, Malformed):
-                self.malformed_count += 1
-            return item
+            # No blank line in what is buffered (_split looked): the block is not complete. It
+            # is over its limit already if it is longer even when its last 3 bytes are the
+            # start of its blank line: so it is dropped whichever way reads split it.
+            self._scan_from = len(buf)
+            if len(buf) - pos - 3 > self.max_message_bytes:
+                item = self._dropped(buf[pos : pos + _EXCERPT], "message")
+                self._discard = TERMINATOR
+                self._pos = max(pos, len(buf) - 3)  # what may be the start of its end stays
+                return item
+            return NEED_DATA
 
-    def _banner(self, buf: bytearray, pos: int) -> Banner | Malformed | _NeedData:
+    def _banner(self, buf: bytearray, pos: int) -> Item | _NeedData:
         end = buf.find(b"\r\n", max(pos, self._scan_from - 1))
         if end < 0:
             self._scan_from = len(buf)
             if len(buf) - pos - 1 > MAX_BANNER_BYTES:
-                return self._too_long(buf, pos, -1, b"\r\n", "banner line")
+                item = self._dropped(buf[pos : pos + _EXCERPT], "banner line")
+                self._discard = b"\r\n"
+                self._pos = len(buf) - 1  # what may be the start of its end stays
+                return item
             return NEED_DATA
-        if end - pos > MAX_BANNER_BYTES:
-            return self._too_long(buf, pos, end, b"\r\n", "banner line")
-        version = bytes(buf[pos + len(BANNER_PREFIX) : end]).decode("ascii", "replace")
-        self._pos = end + 2
-        self._scan_from = self._pos
-        return Banner(version=version.strip())
+        self._pos = self._scan_from = end + 2
+        line = bytes(buf[pos:end])
+        if len(line) > MAX_BANNER_BYTES:
+            return self._dropped(line, "banner line")
+        return Banner(version=line[len(BANNER_PREFIX) :].decode("ascii", "replace").strip())
 
-    def _too_long(self, buf: bytearray, pos: int, end: int, until: bytes, what: str) -> Malformed:
-        """An item over its limit: one Malformed with its first bytes; the rest is dropped.
-
-        ``end`` is where it ends, or -1 when that has not arrived yet: then every byte up
-        to ``until`` is dropped as it comes. The excerpt is the same however the item was
-        split, so the same bytes give the same Malformed.
-        """
-        limit = self.max_message_bytes if until == TERMINATOR else MAX_BANNER_BYTES
+    def _dropped(self, head: bytes | bytearray, what: str) -> Malformed:
+        """An item over its limit, counted: its first bytes, the same however it was split."""
+        limit = MAX_BANNER_BYTES if what == "banner line" else self.max_message_bytes
         self.malformed_count += 1
-        raw = bytes(buf[pos : pos + min(_EXCERPT, limit + 1)])
-        if end < 0:
-            self._discard = until
-            # What may be the start of its end stays.
-            self._pos = max(pos, len(buf) - (len(until) - 1))
-        else:
-            self._pos = end + len(until)
-            self._scan_from = self._pos
+        raw = bytes(head[: min(_EXCERPT, limit + 1)])
         return Malformed(raw=raw, reason=f"{what} longer than {limit} bytes, dropped")
 
     def _drop(self, buf: bytearray, pos: int) -> bool:
@@ -340,9 +448,9 @@ class AmiCodec:
         """Every complete item now in the buffer."""
         while True:
             item = self.next_event()
-            if isinstance(item, _NeedData):
+            if item is NEED_DATA:
                 return
-            yield item
+            yield item  # type: ignore[misc]
 
 
 def _clean(value: object) -> str:

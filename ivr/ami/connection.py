@@ -443,7 +443,7 @@ class AmiConnection:
 
     def _deliver(self, message: Message) -> None:
         """An event for the listener (the session has kept event lists' events for their action)."""
-        value = message.headers[0][1]
+        value = message.values[0]
         if value == "FullyBooted":
             uptime = _float(message.get("Uptime"))
             if uptime is not None:

@@ -201,7 +201,8 @@ class AmiSession(Generic[W]):
                     self.version = item.version
                 return item  # Banner, Malformed or NEED_DATA
             counters.messages_in += 1
-            first, value = item.headers[0]
+            first = item.names[0]
+            value = item.values[0]
             if first == "Response" or (first != "Event" and first.lower() == "response"):
                 answer = self._answer(item)
                 if answer is not None:

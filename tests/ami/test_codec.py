@@ -138,6 +138,64 @@ def test_invalid_utf8_is_malformed_not_fatal() -> None:
     assert isinstance(items[1], Message) and items[1].event == "Y"
 
 
+@pytest.mark.parametrize("line", [": value", " Channel: x", "Channel : x", "\tChannel: x"])
+@pytest.mark.parametrize("other", ["Uniqueid: 17.1", "Uniqueid:17.1"], ids=["fast", "slow"])
+def test_a_header_name_empty_or_padded_with_spaces_is_malformed_on_either_path(
+    line: str, other: str
+) -> None:
+    item = parse_block(f"Event: Newchannel\r\n{other}\r\n{line}".encode())
+    assert isinstance(item, Malformed)
+    assert "header name" in item.reason
+
+
+@pytest.mark.parametrize("other", ["Uniqueid: 17.1", "Uniqueid:17.1"], ids=["fast", "slow"])
+def test_a_header_name_ends_at_the_first_colon_on_either_path(other: str) -> None:
+    item = parse_block(f"Event: X\r\n{other}\r\nName:value: x".encode())
+    assert isinstance(item, Message)
+    assert item.get_all("Name") == ["value: x"]
+
+
+def by_the_rule(block: bytes) -> list[tuple[str, str]] | None:
+    """The rule, read plainly: a name before the first colon, not empty nor padded with
+    spaces or tabs; the value after it, less one leading space; Event or Response first."""
+    headers = []
+    for line in block.decode().split("\r\n"):
+        name, colon, value = line.partition(":")
+        if not colon or not name or name.strip(" \t") != name:
+            return None
+        headers.append((name, value.removeprefix(" ")))
+    return headers if headers[0][0].lower() in ("event", "response") else None
+
+
+LINE_BITS = st.sampled_from(["Event", "Channel", "x", " ", "\t", ":", ": ", "\r", "\n", "张"])
+
+
+@given(st.lists(st.lists(LINE_BITS, max_size=6).map("".join), min_size=1, max_size=6))
+@settings(max_examples=300)
+def test_every_block_is_read_by_the_one_rule_whichever_path_reads_it(lines: list[str]) -> None:
+    block = "\r\n".join(["Event: Newchannel", *lines]).encode()
+    item = parse_block(block)
+    expected = by_the_rule(block)
+    if expected is None:
+        assert isinstance(item, Malformed)
+    else:
+        assert isinstance(item, Message) and list(item.headers) == expected
+
+
+def test_an_oversized_message_is_dropped_however_reads_split_it() -> None:
+    over = b"Event: Big\r\nData: " + b"x" * 83 + b"\r\n\r\n"  # 101 bytes before its blank line
+    for cuts in ([], [60], [101], [102], [103]):
+        items = feed(AmiCodec(max_message_bytes=100), over + b"Event: After\r\n\r\n", cuts)
+        assert [type(i) for i in items] == [Malformed, Message], cuts
+
+
+def test_a_message_of_exactly_the_limit_is_read_however_reads_split_it() -> None:
+    exact = b"Event: Big\r\nData: " + b"x" * 82 + b"\r\n\r\n"  # 100 bytes before its blank line
+    for cuts in ([], [60], [101], [102], [103]):
+        items = feed(AmiCodec(max_message_bytes=100), exact, cuts)
+        assert [type(i) for i in items] == [Message], cuts
+
+
 def test_block_that_is_neither_event_nor_response_is_malformed() -> None:
     assert isinstance(parse_block(b"Action: Login\r\nUsername: x"), Malformed)
 
