@@ -257,3 +257,65 @@ async def test_item3_a_seat_logged_out_twice_around_a_call_stays_logged_in_after
         # billing's wrap-up is 20 s: at its end the seat is free, not logged out.
         await seat_in("available")
     assert await serve.stop() == 0, serve.text[-20:]
+
+
+async def test_item4_keep_waiting_after_a_peak_diversion_waits_even_while_the_centre_is_in_alarm(
+    asterisk: Asterisk, ami: HarnessAmi, serve: Serve
+) -> None:
+    """Issue 15, item 4: under a centre alarm a new caller is offered the overflow flow once;
+    its "keep waiting" (the offer left unanswered) waits in the general queue, not back in
+    the offer. The bundled centre: level 1 at 3 callers on the line per open seat."""
+    async with serve.client() as api:
+        assert (await api.post("/api/seats/bil01/login")).status_code == 200
+        since = len(ami.events)
+        # One caller talks to the only open seat; three wait: 3 per open seat, level 1.
+        await originate_caller(
+            ami,
+            call_id="ivr-test-item4-talk",
+            dnis=BILLING_LINE,
+            caller="13900000200",
+            variables={"__RING": 1, "__TALK": 90, "POST_WAIT": 120},
+        )
+        await ami.wait_event(
+            event_is("DialEnd", Uniqueid="ivr-test-item4-talk", DialStatus="ANSWER"),
+            timeout_s=CALL_S,
+            what="the first caller answered at bil01",
+            since=since,
+        )
+        for n in range(3):
+            await originate_caller(
+                ami,
+                call_id=f"ivr-test-item4-wait{n}",
+                dnis=BILLING_LINE,
+                caller=f"1390000021{n}",
+                variables={"POST_WAIT": 120},
+            )
+
+        async def waiting(call_id: str, queue: str) -> Any:
+            async def probe() -> dict[str, Any] | None:
+                got = await api.get(f"/api/calls/{call_id}")
+                call = got.json() if got.status_code == 200 else {}
+                return (
+                    call if call.get("state") == "waiting" and call.get("queue") == queue else None
+                )
+
+            return await poll(f"{call_id} waiting in {queue}", probe, timeout_s=CALL_S)
+
+        for n in range(3):
+            await waiting(f"ivr-test-item4-wait{n}", "billing")
+        centre = (await api.get("/api/centre")).json()
+        assert centre["alarm_level"] >= 1, centre
+        await originate_caller(
+            ami,
+            call_id="ivr-test-item4-late",
+            dnis=BILLING_LINE,
+            caller="13900000299",
+            variables={"POST_WAIT": 120},
+        )
+        late = await waiting("ivr-test-item4-late", "general_queue")
+        assert late["flow"] in (None, "overflow-callback"), late
+        # Still waiting a while later: not diverted back into the offer.
+        await asyncio.sleep(3)
+        again = (await api.get("/api/calls/ivr-test-item4-late")).json()
+        assert (again["state"], again["queue"]) == ("waiting", "general_queue"), again
+    assert await serve.stop() == 0, serve.text[-20:]
