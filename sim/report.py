@@ -7,8 +7,11 @@ The JSON document (``--json FILE``), schema ``ivr-sim/1``::
       "scenario": {"flows": ..., "skills": ..., "traffic": ..., "trace": ..., "seed": 1},
       "run": {"calls": 7998, "events": 61234, "simulated_s": 86400.0, "wall_s": 2.1},
       "definitions": {...},                     # how each KPI is computed (vendor choices)
-      "overall": {KPIS, "calls", "outcomes", "containment", "wait_histogram"},
-      "queues": {"billing": {KPIS, "answer_time_limit_s", "waiting_max"}, ...},
+      "overall": {KPIS, "calls", "outcomes", "containment", "wait_histogram",
+                  "unfinished": {"in_menus", "waiting", "awaiting_callback", "answered"},
+                  "unfinished_waiting", "unfinished_wait_max_s"},
+      "queues": {"billing": {KPIS, "answer_time_limit_s", "waiting_max",
+                             "unfinished_waiting", "unfinished_wait_max_s"}, ...},
       "occupancy": {"general": 0.83, "billing": 0.78, ...},   # per seat group
       "alarms": {"*": {"level1_s": 0, "level2_s": 0, "periods": [...]}, ...},
       "intervals": [{"start": epoch, "index": 28, KPIS, "waiting_mean", "waiting_max",
@@ -28,6 +31,13 @@ error of the estimated wait against the wait then had). Intervals carry no
 percentiles (their waits have no histogram, to keep memory per interval
 small). A queue's ``occupancy`` is that of the seat group named like the
 queue's skill (its specialists), else the centre's.
+
+``unfinished`` counts the calls still in progress when the run ended (a
+centre with no seat to answer, callers with endless patience), by where they
+stood; ``calls`` is the sum of ``outcomes`` and ``unfinished``, and ``offered``
+is ``answered`` + ``abandoned`` + ``short_abandoned`` + ``diverted`` +
+``callbacks`` + ``unfinished_waiting`` (a callback later answered or diverted
+counts under both): see :mod:`ivr.measures.tracks`.
 """
 
 from __future__ import annotations
@@ -107,15 +117,40 @@ ROWS = (
 )
 
 
+def _rows(doc: dict[str, Any]) -> tuple[tuple[str, str, Any], ...]:
+    """The table's columns: ROWS, and the calls still waiting at the end when there are any."""
+    if not _unfinished(doc["overall"])[1]:
+        return ROWS
+    return (*ROWS[:4], ("unfinished_waiting", "unfin.", str), *ROWS[4:])
+
+
+def _unfinished(o: dict[str, Any]) -> tuple[str, int]:
+    """The calls the run ended before, said in words, and how many there were."""
+    left = o.get("unfinished") or {}
+    words = (
+        ("waiting", "waiting for a seat"),
+        ("in_menus", "in the menus"),
+        ("awaiting_callback", "awaiting a callback"),
+        ("answered", "answered and still on the line"),
+    )
+    parts = [f"{left[k]:,} {text}" for k, text in words if left.get(k)]
+    if left.get("waiting"):
+        longest = o.get("unfinished_wait_max_s", 0.0)
+        wait = f"{longest:.0f} s" if longest < 3600 else f"{longest / 3600:.1f} h"
+        parts[0] += f" (the longest for {wait})"
+    return ", ".join(parts), sum(left.values())
+
+
 def summary_table(doc: dict[str, Any], title: str = "Simulated day") -> Table:
     table = Table(title=title, title_justify="left", padding=(0, 1), pad_edge=False)
     table.add_column("queue", no_wrap=True)
-    for _key, label, _fmt in ROWS:
+    rows = _rows(doc)
+    for _key, label, _fmt in rows:
         table.add_column(label, justify="right", no_wrap=True)
     for name, q in doc["queues"].items():
-        table.add_row(name, *(fmt(q.get(key)) for key, _l, fmt in ROWS))
+        table.add_row(name, *(fmt(q.get(key)) for key, _l, fmt in rows))
     o = doc["overall"]
-    table.add_row("[b]centre[/b]", *(f"[b]{fmt(o.get(key))}[/b]" for key, _l, fmt in ROWS))
+    table.add_row("[b]centre[/b]", *(f"[b]{fmt(o.get(key))}[/b]" for key, _l, fmt in rows))
     return table
 
 
@@ -134,6 +169,12 @@ def print_summary(doc: dict[str, Any], console: Console | None = None) -> None:
         "seat occupancy by group: "
         + ", ".join(f"{g} {_pct(v)}" for g, v in doc["occupancy"].items()),
     ]
+    said, left = _unfinished(o)
+    if left:
+        lines.append(
+            f"[yellow]{left:,} calls had not finished when the run ended: {said}; they are "
+            "neither answered nor abandoned (no seat to answer them, or endless patience?)[/yellow]"
+        )
     if est:
         lines.append(
             f"wait estimate error: mean {est['mean_error_s']:+.1f} s, mean abs {est['mean_abs_error_s']:.1f} s,"
@@ -263,7 +304,8 @@ def _wait_chart(o: dict[str, Any]) -> str:
 
 
 def _tiles(o: dict[str, Any], target: float) -> str:
-    """The day's headline figures, the service level coloured against its target."""
+    """The day's headline figures, the service level coloured against its target, and a word
+    on the calls the run ended before, if any."""
     sl = o.get("service_level")
     tiles = [
         ("calls", f"{o.get('calls', 0):,}", ""),
@@ -275,19 +317,30 @@ def _tiles(o: dict[str, Any], target: float) -> str:
         ("containment", _pct(o.get("containment")), ""),
         ("wait p90", f"{_sec(o.get('wait_p90_s'))} s", ""),
     ]
-    return "".join(
+    said, left = _unfinished(o)
+    if left:
+        tiles.insert(1, ("unfinished", f"{left:,}", "bad"))
+    out = "".join(
         f'<div class="tile {cls}">{html.escape(label)}<b>{html.escape(value)}</b></div>'
         for label, value, cls in tiles
     )
+    note = ""
+    if left:
+        note = (
+            f'<div class="muted">{left:,} calls had not finished when the run ended: '
+            f"{html.escape(said)}. They are neither answered nor abandoned.</div>"
+        )
+    return f'<div class="tiles">{out}</div>{note}'
 
 
 def _tables(doc: dict[str, Any]) -> tuple[str, str, str, str]:
     """The per-queue table's head and rows, the alarms' rows and the definitions' rows."""
     o = doc["overall"]
-    head = "".join(f"<th>{html.escape(label)}</th>" for _k, label, _f in ROWS)
+    columns = _rows(doc)
+    head = "".join(f"<th>{html.escape(label)}</th>" for _k, label, _f in columns)
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td>"
-        + "".join(f"<td>{html.escape(fmt(q.get(key)))}</td>" for key, _l, fmt in ROWS)
+        + "".join(f"<td>{html.escape(fmt(q.get(key)))}</td>" for key, _l, fmt in columns)
         + "</tr>"
         for name, q in [*doc["queues"].items(), ("centre", o)]
     )
@@ -339,7 +392,7 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <div class="muted">{html.escape(scenario)} — {run["calls"]:,} calls simulated in {run["wall_s"]:.1f} s</div>
-<div class="tiles">{tiles_html}</div>
+{tiles_html}
 <h2>The day, interval by interval</h2>{chart_sl}
 <div class="muted">Bars: blue at or above the target, red below. Shaded: alarm periods (amber level 1, red level 2).</div>
 <h2>How long callers waited</h2>{chart_wait}

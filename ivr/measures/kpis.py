@@ -19,6 +19,9 @@ What is counted where:
   (``JourneyEnded``) counted under its outcome.
 - Seat occupancy per seat group, callers waiting per queue, open seats and
   alarm time are time integrals per interval.
+- Calls still in progress when a report is made (live, or a simulated run
+  that ended first) are counted by where they stand, so that calls and
+  offered calls add up (:mod:`ivr.measures.tracks`).
 
 The definitions that differ between vendors are :class:`MeasuresConfig`,
 written into every report.
@@ -33,6 +36,7 @@ from ivr.measures.config import MeasuresConfig
 from ivr.measures.counters import Counters
 from ivr.measures.histogram import WaitHistogram
 from ivr.measures.signals import Signal
+from ivr.measures.tracks import Track, unfinished
 from ivr.model.facts import (
     Abandoned,
     AlarmChanged,
@@ -62,37 +66,6 @@ def seat_group(seat: SeatConfig) -> str:
     return "+".join(sorted(seat.skills)) or "none"
 
 
-class _Track:
-    """What the measures remember of a call in progress."""
-
-    __slots__ = (
-        "answered",
-        "entered_at",
-        "estimate",
-        "interval",
-        "leg_interval",
-        "leg_queue",
-        "leg_transfer",
-        "pending_transfer",
-        "start_interval",
-        "transferred",
-        "waiting",
-    )
-
-    def __init__(self, start_interval: int) -> None:
-        self.start_interval = start_interval
-        self.interval = -1  # interval of the first queue entry; -1 until queued
-        self.entered_at = 0.0
-        self.estimate: float | None = None
-        self.answered = False
-        self.leg_queue = ""
-        self.leg_interval = -1
-        self.leg_transfer = False
-        self.pending_transfer = False
-        self.transferred = False
-        self.waiting = False
-
-
 class Measures:
     def __init__(
         self,
@@ -113,7 +86,7 @@ class Measures:
         if seat_groups:
             groups.update(seat_groups)
         self._seat_group = groups
-        self._calls: dict[str, _Track] = {}
+        self._calls: dict[str, Track] = {}
         self._queues: dict[str, Counters] = {}
         self._centre = Counters()
         self._intervals: dict[int, dict[str, Counters]] = {}
@@ -202,16 +175,16 @@ class Measures:
             c = per[name] = Counters(histograms=False)
         return c
 
-    def _track(self, call_id: str, at: float) -> _Track:
+    def _track(self, call_id: str, at: float) -> Track:
         t = self._calls.get(call_id)
         if t is None:  # the call began before these measures did
-            t = self._calls[call_id] = _Track(self._k(at))
+            t = self._calls[call_id] = Track(self._k(at))
         return t
 
     def _limit(self, queue: str) -> float:
         return self._limits.get(queue, self.config.default_answer_time_limit_s)
 
-    def _stop_waiting(self, t: _Track, at: float) -> None:
+    def _stop_waiting(self, t: Track, at: float) -> None:
         if t.waiting:
             t.waiting = False
             self._waiting[t.leg_queue].add(at, -1)
@@ -223,7 +196,7 @@ class Measures:
         if self.first_at is None:
             self.first_at = f.at
         k = self._k(f.at)
-        self._calls[f.call_id] = _Track(k)
+        self._calls[f.call_id] = Track(k)
         self._centre.calls += 1
         self._in(k, CENTRE).calls += 1
 
@@ -234,7 +207,7 @@ class Measures:
         self._stop_waiting(t, f.at)
         k = self._k(f.at)
         q = self._queue(f.queue)
-        t.leg_queue, t.leg_interval = f.queue, k
+        t.leg_queue, t.leg_interval, t.leg_entered_at = f.queue, k, f.at
         t.leg_transfer = t.pending_transfer
         t.pending_transfer = False
         t.waiting = True
@@ -299,6 +272,7 @@ class Measures:
 
     def _callback(self, f: CallbackQueued) -> None:
         t = self._track(f.call_id, f.at)
+        t.callback = True
         self._stop_waiting(t, f.at)
         targets = [self._queue(f.queue), self._in(max(t.leg_interval, 0), f.queue)]
         if not t.answered and t.interval >= 0:
@@ -415,11 +389,18 @@ class Measures:
         overall = self._centre.kpis(cfg, centre=True)
         overall["occupancy"] = self._occupancy_all(None)
         overall["wait_histogram"] = _histogram(self._centre.waits)
+        in_progress, waiting_in = unfinished(self._calls.values(), end)
+        overall.update(in_progress)
         queues: dict[str, Any] = {}
         for name in sorted(self._queues):
             q = self._queues[name].kpis(cfg)
             q["answer_time_limit_s"] = self._limit(name)
             q["waiting_max"] = max(self._waiting[name].maxima.values(), default=0.0)
+            left = waiting_in.get(name, {"waiting": 0, "wait_max_s": 0.0})
+            q["unfinished_waiting"], q["unfinished_wait_max_s"] = (
+                left["waiting"],
+                left["wait_max_s"],
+            )
             queues[name] = q
         alarms = {
             scope: {

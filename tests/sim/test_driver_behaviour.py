@@ -89,3 +89,18 @@ def test_seats_work_their_shifts_only(day: _Run) -> None:
             assert row["open_seats_mean"] == 0, hour
         if 12 <= hour < 16:  # both shifts: every seat that is not busy elsewhere is open
             assert row["open_seats_mean"] > 40, hour
+
+
+def test_a_run_stopped_midway_accounts_for_every_call_and_every_offered_call() -> None:
+    s = sc.load(ROOT / "scenarios" / "mmc")
+    fewer = s.centre.model_copy(
+        update={"seats": s.centre.seats[:10]}
+    )  # 18 Erlangs on 10: callers wait
+    driver = sc.build_driver(s, centre=fewer)
+    driver.run(until=s.traffic.origin + 11 * 3600)
+    o = driver.measures.report(now=driver.clock.now())["overall"]
+    left = o["unfinished"]
+    assert left["waiting"] > 0 and left["answered"] > 0  # the run stopped with calls on
+    assert o["calls"] == sum(o["outcomes"].values()) + sum(left.values())
+    ends = ("answered", "abandoned", "short_abandoned", "diverted", "callbacks")
+    assert o["offered"] == sum(o[k] for k in ends) + o["unfinished_waiting"]

@@ -162,3 +162,27 @@ def test_staff_json_says_where_it_wrote_and_when_it_overwrote_a_file(tmp_path: P
     assert f"plan written to {out}" in first.output.splitlines()
     second = runner.invoke(app, args)
     assert f"plan written to {out}{OVERWROTE}" in second.output.splitlines()
+
+
+def test_with_no_seats_the_calls_still_waiting_at_the_end_are_reported_as_unfinished(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "no-seats"
+    shutil.copytree(MMC, scenario)
+    centre = scenario / "skills" / "centre.yaml"
+    kept = [ln for ln in centre.read_text().splitlines() if "id: a" not in ln]
+    centre.write_text("\n".join(ln if ln != "seats:" else "seats: []" for ln in kept) + "\n")
+    (scenario / "traffic.yaml").write_text(  # endless patience: nobody gives up
+        'arrivals: [{dnis: "5000", rate_per_hour: 360, open: "09:00", close: "10:00"}]\n'
+    )
+    out, page = tmp_path / "day.json", tmp_path / "day.html"
+    code, text = _simulate(str(scenario), "--json", str(out), "--report", str(page))
+    assert code == 0, text
+    doc = json.loads(out.read_text())
+    o, q = doc["overall"], doc["queues"]["agents"]
+    assert o["offered"] > 300 and o["answered"] == o["abandoned"] == 0
+    assert o["unfinished"]["waiting"] == o["unfinished_waiting"] == o["offered"]
+    assert q["unfinished_waiting"] == q["offered"] and q["unfinished_wait_max_s"] > 3000
+    assert o["calls"] == sum(o["outcomes"].values()) + sum(o["unfinished"].values())
+    assert f"{o['offered']:,} waiting for a seat" in text and "had not finished" in text
+    assert "had not finished when the run ended" in page.read_text()
