@@ -45,6 +45,7 @@ from ivr.model.facts import (
     Abandoned,
     CallStarted,
     Completed,
+    CutOff,
     Diverted,
     JourneyEnded,
     Outcome,
@@ -333,6 +334,8 @@ class Engine:
                 self._end_by_id(item.call_id, Outcome.ANSWERED, "completed", out)
             elif isinstance(item, Abandoned):
                 self._end_by_id(item.call_id, Outcome.ABANDONED, "caller hung up waiting", out)
+            elif isinstance(item, CutOff):
+                self._end_by_id(item.call_id, Outcome.PBX_RESTART, "cut by the PBX waiting", out)
             elif isinstance(item, Diverted) and item.action == ExitAction.CALLBACK.value:
                 journey = self.journeys.get(item.call_id)
                 if journey is not None and journey.phase is Phase.CALLBACK:
@@ -433,6 +436,9 @@ class Engine:
     def _hung_up_in_menu(self, journey: Journey, ev: CallEnded, out: list[Output]) -> None:
         if journey.run is not None:
             out.extend(self.flows.hangup(journey.run))
+        if ev.by == "pbx":  # the PBX restarted: not the caller's hang-up
+            self._end(journey, Outcome.PBX_RESTART, "cut by the PBX in the menu", out)
+            return
         reason = "caller hung up in the menu" if ev.by == "caller" else f"ended by {ev.by}"
         self._end(journey, Outcome.MENU_HANGUP, reason, out)
 

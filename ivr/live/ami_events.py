@@ -54,7 +54,7 @@ DIAL_FAILURES: dict[str, Literal["noanswer", "busy", "unreachable", "rejected"]]
 BUSY_STATES = frozenset({"INUSE", "BUSY", "RINGING", "RINGINUSE", "ONHOLD"})
 FREE_STATES = frozenset({"NOT_INUSE"})
 
-EndedBy = Literal["caller", "seat", "system"]
+EndedBy = Literal["caller", "seat", "system", "pbx"]
 
 
 class AmiEvents:

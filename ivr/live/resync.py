@@ -8,7 +8,8 @@ reconciled with it:
 ==============================  =============================================
 what Asterisk shows             what the engine is told
 ==============================  =============================================
-the caller's channel is gone    CallEnded(by=system), the reason logged
+the caller's channel is gone    CallEnded(by=system), the reason logged;
+                                by=pbx when Asterisk restarted
 ringing a seat, now bridged     SeatAnswered
 ringing a seat, back in AGI     SeatDidNotAnswer (unreachable if the offer's
                                 Redirect went out as the link dropped)
@@ -42,6 +43,8 @@ from ivr.live.stats import DriverStats
 from ivr.model.events import SeatAnswered, SeatDidNotAnswer
 
 log = structlog.get_logger("ivr.live")
+
+_RESTARTED = "asterisk restarted"
 
 
 class Resync:
@@ -79,9 +82,7 @@ class Resync:
             log.warning("resync_failed", error=exc.error_id)
             return
         up = {e.get("Uniqueid") or "": e for e in result.events}
-        reason = (
-            "asterisk restarted" if conn.asterisk_restarted else "gone while the AMI link was down"
-        )
+        reason = _RESTARTED if conn.asterisk_restarted else "gone while the AMI link was down"
         started = monotonic()
         for call in self._book:
             chan = up.get(call.call_id)
@@ -104,7 +105,8 @@ class Resync:
         self._stats.calls_vanished += 1
         self._book.pop(call.call_id)
         log.warning("call_vanished", call_id=call.call_id, reason=reason)
-        self._events.line_gone(call, "system")
+        # Cut by Asterisk's restart, a call is nobody's abandon (its journey: pbx_restart).
+        self._events.line_gone(call, "pbx" if reason == _RESTARTED else "system")
 
     def _reconcile(self, call: LiveCall, chan: Message, up: Mapping[str, Message]) -> None:
         app = (chan.get("Application") or "").upper()

@@ -21,6 +21,7 @@ class Counters:
         "answered_within_limit",
         "callbacks",
         "calls",
+        "cut_off",
         "diverted",
         "estimate_abs_error",
         "estimate_count",
@@ -47,6 +48,7 @@ class Counters:
         self.abandoned = 0  # every abandon, short ones included
         self.short_abandoned = 0
         self.diverted = 0
+        self.cut_off = 0  # cut by the PBX (a restart) while waiting: nobody gave up
         self.callbacks = 0
         self.transfers_in = 0
         self.transfers_out = 0
@@ -81,19 +83,20 @@ class Counters:
         """The counters and the KPIs, as plain JSON values (rates are 0..1, times in seconds)."""
         short = self.short_abandoned
         counted_abandons = self.abandoned - (0 if cfg.short_abandons_are_abandons else short)
-        excluded = 0 if cfg.short_abandons_are_abandons else short
+        # A caller the PBX cut off did not give up and was not served: outside every rate.
+        excluded = (0 if cfg.short_abandons_are_abandons else short) + self.cut_off
         if cfg.callbacks_are_abandons:
             counted_abandons += self.callbacks
         else:
             excluded += self.callbacks
         if cfg.service_level_basis is ServiceLevelBasis.OFFERED:
-            sl_basis = self.offered
+            sl_basis = self.offered - self.cut_off
         elif cfg.service_level_basis is ServiceLevelBasis.ANSWERED:
             sl_basis = self.answered
         else:
             sl_basis = self.offered - excluded
         abandon_basis = self.offered - (
-            0 if cfg.service_level_basis is ServiceLevelBasis.OFFERED else excluded
+            self.cut_off if cfg.service_level_basis is ServiceLevelBasis.OFFERED else excluded
         )
         if centre and cfg.connection_basis is ConnectionBasis.ALL_CALLS:
             attempts = self.calls
@@ -106,6 +109,7 @@ class Counters:
             "short_abandoned": short,
             "answered_within_limit": self.answered_within_limit,
             "diverted": self.diverted,
+            "cut_off": self.cut_off,
             "callbacks": self.callbacks,
             "transfers_in": self.transfers_in,
             "transfers_out": self.transfers_out,

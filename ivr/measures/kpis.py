@@ -44,6 +44,7 @@ from ivr.model.facts import (
     CallbackQueued,
     CallStarted,
     Completed,
+    CutOff,
     Diverted,
     JourneyEnded,
     Queued,
@@ -107,6 +108,7 @@ class Measures:
             Queued: self._queued,
             Answered: self._answered,
             Abandoned: self._abandoned,
+            CutOff: self._cut_off,
             Diverted: self._diverted,
             CallbackQueued: self._callback,
             Transferred: self._transferred,
@@ -260,6 +262,16 @@ class Measures:
             c.short_abandoned += short
             if c.abandon_waits is not None:
                 c.abandon_waits.add(f.wait_s)
+
+    def _cut_off(self, f: CutOff) -> None:
+        """Cut by the PBX while waiting: counted on its own, in no abandon rate nor service level."""
+        t = self._track(f.call_id, f.at)
+        self._stop_waiting(t, f.at)
+        targets = [self._queue(f.queue), self._in(max(t.leg_interval, 0), f.queue)]
+        if not t.answered and t.interval >= 0:
+            targets += [self._centre, self._in(t.interval, CENTRE)]
+        for c in targets:
+            c.cut_off += 1
 
     def _diverted(self, f: Diverted) -> None:
         t = self._track(f.call_id, f.at)

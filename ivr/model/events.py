@@ -108,11 +108,12 @@ class CallEnded:
     """The call is over on Asterisk's side: who hung up decides what it counts as.
 
     Waiting or ringing: an abandon. Talking: the end of the talk, and the seat
-    goes to wrap-up.
+    goes to wrap-up. ``pbx``: the PBX itself cut the call (it restarted): a
+    waiting caller is then not an abandon, and the journey ends as ``pbx_restart``.
     """
 
     call_id: str
-    by: Literal["caller", "seat", "system"] = "caller"
+    by: Literal["caller", "seat", "system", "pbx"] = "caller"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -63,6 +63,20 @@ class RingNoAnswer(Fact):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CutOff(Fact):
+    """The PBX cut a caller who was waiting (or ringing a seat): it restarted.
+
+    Neither answered nor abandoned: the caller did not give up, so it counts in
+    no abandon rate and no service level, and is reported on its own.
+    """
+
+    call_id: str
+    queue: str
+    wait_s: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Abandoned(Fact):
     """The caller hung up while waiting (or while a seat rang)."""
 
@@ -149,6 +163,7 @@ class Outcome(StrEnum):
     VOICEMAIL = "voicemail"
     TRANSFERRED_OUT = "transferred_out"  # sent to an outside number
     FAILED = "failed"  # the engine could not serve the call (a driver error)
+    PBX_RESTART = "pbx_restart"  # the PBX cut the call (it restarted): nobody's doing here
     INTERRUPTED = (
         "interrupted"  # still up when the engine stopped: its record is closed at the stop
     )

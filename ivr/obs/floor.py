@@ -43,6 +43,7 @@ from ivr.model.facts import (
     Answered,
     CallStarted,
     Completed,
+    CutOff,
     Diverted,
     JourneyEnded,
     NodeEntered,
@@ -305,7 +306,7 @@ class Floor:
                     changes.seats.add(seat_id)
                 changes.calls.add(cid)
                 changes.queues.add(queue)
-            case Abandoned(call_id=cid, queue=queue):
+            case Abandoned(call_id=cid, queue=queue) | CutOff(call_id=cid, queue=queue):
                 self._end(cid, changes)
                 changes.queues.add(queue)
             case Diverted(call_id=cid, queue=queue, at=at):

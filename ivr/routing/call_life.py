@@ -29,6 +29,7 @@ from ivr.model.facts import (
     Answered,
     CallbackQueued,
     Completed,
+    CutOff,
     Diverted,
     Queued,
     RingNoAnswer,
@@ -265,7 +266,7 @@ class CallLife:
         call = self.call(ev.call_id)
         state = call.state
         if state is CallState.WAITING or state is CallState.RINGING:
-            self._abandoned(call, out)
+            self._abandoned(call, out, cut=ev.by == "pbx")
         elif state is CallState.TALKING:
             self._completed(call, ev.by, out)
         elif state is CallState.CALLBACK:
@@ -275,7 +276,7 @@ class CallLife:
         else:  # DIALING_BACK: the callback leg ended before a seat talked
             self._callback_failed(call, "callback-hangup", out)
 
-    def _abandoned(self, call: Call, out: list[Output]) -> None:
+    def _abandoned(self, call: Call, out: list[Output], *, cut: bool = False) -> None:
         now = self._clock.now()
         q = call.queue
         position = (
@@ -287,15 +288,18 @@ class CallLife:
         self._leave(call)
         if seat is not None:
             out.append(CancelOffer(call_id=call.id, seat_id=seat.id))
-        out.append(
-            Abandoned(
-                call_id=call.id,
-                queue=q.name,
-                wait_s=now - call.leg_start,
-                position=position,
-                at=now,
+        if cut:  # the PBX restarted: the caller did not give up
+            out.append(CutOff(call_id=call.id, queue=q.name, wait_s=now - call.leg_start, at=now))
+        else:
+            out.append(
+                Abandoned(
+                    call_id=call.id,
+                    queue=q.name,
+                    wait_s=now - call.leg_start,
+                    position=position,
+                    at=now,
+                )
             )
-        )
         if seat is not None:
             self._seats.release(seat, out)
         self._alarms.check(q, out)

@@ -21,6 +21,10 @@ What comes out, and when:
                        the caller went away
   Abandoned            RINGCANCELED for a seat still ringing, then
                        ABANDON (position, original position, wait s)
+  CutOff               RINGCANCELED for a seat still ringing, and no line of
+                       its own: app_queue writes none when Asterisk restarts,
+                       and the caller did not abandon (the record says
+                       ``pbx_restart``)
   Completed            COMPLETECALLER / COMPLETEAGENT (hold s, talk s, orig. pos.)
   Transferred          TRANSFER (target queue or seat, context "ivr", hold s,
                        talk s, original position)
@@ -60,6 +64,7 @@ from ivr.model.facts import (
     CallbackQueued,
     CallStarted,
     Completed,
+    CutOff,
     Diverted,
     JourneyEnded,
     MenuInput,
@@ -138,6 +143,8 @@ class Recorder:
                 self._calls.ring_no_answer(item, out)
             case Abandoned():
                 self._calls.abandoned(item, out)
+            case CutOff():
+                self._calls.cut_off(item, out)
             case Completed():
                 self._calls.completed(item, out)
             case Transferred():

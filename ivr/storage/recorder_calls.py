@@ -17,6 +17,7 @@ from ivr.model.facts import (
     Answered,
     CallStarted,
     Completed,
+    CutOff,
     Diverted,
     JourneyEnded,
     MenuInput,
@@ -205,14 +206,15 @@ class CallLedger:
             )
         )
 
+    def _cancel_rings(self, call: _Call, at: float, queue: str, out: list[Record]) -> None:
+        for seat_id, since in sorted(call.ringing.items()):
+            ms = round((at - since) * 1000)
+            out.append(QueueLogRow.of(at, call.log_id, queue, seat_id, "RINGCANCELED", ms))
+        call.ringing.clear()
+
     def abandoned(self, fact: Abandoned, out: list[Record]) -> None:
         call = self._call(fact.call_id, fact.at)
-        for seat_id, since in sorted(call.ringing.items()):
-            ms = round((fact.at - since) * 1000)
-            out.append(
-                QueueLogRow.of(fact.at, call.log_id, fact.queue, seat_id, "RINGCANCELED", ms)
-            )
-        call.ringing.clear()
+        self._cancel_rings(call, fact.at, fact.queue, out)
         call.in_queue = False
         if call.answered_at is None:
             call.wait_s = fact.wait_s
@@ -228,6 +230,13 @@ class CallLedger:
                 _secs(fact.at, call.entered_at),
             )
         )
+
+    def cut_off(self, fact: CutOff, out: list[Record]) -> None:
+        call = self._call(fact.call_id, fact.at)
+        self._cancel_rings(call, fact.at, fact.queue, out)
+        call.in_queue = False
+        if call.answered_at is None:
+            call.wait_s = fact.wait_s
 
     def completed(self, fact: Completed, out: list[Record]) -> None:
         call = self._call(fact.call_id, fact.at)

@@ -352,3 +352,24 @@ def test_a_call_moved_on_by_a_queue_exit_keeps_the_priority_its_flow_gave_it(
         ("billing", 20),
         ("general", 20),
     ]
+
+
+def test_calls_the_pbx_cut_off_end_as_pbx_restart_not_as_the_callers_hang_up(
+    tmp_path: Path,
+) -> None:
+    run = Run(tmp_path)
+    run.send(SeatLoggedIn(seat_id="b1"))
+    run.arrive("in_menu")
+    run.arrive("talking")
+    run.press("talking", "1")
+    run.send(SeatAnswered(call_id="talking", seat_id="b1"))
+    run.arrive("waiting")
+    run.press("waiting", "1")
+    for call_id in ("in_menu", "talking", "waiting"):
+        run.send(CallEnded(call_id=call_id, by="pbx"))
+    outcomes = {c: run.ended(c).outcome for c in ("in_menu", "talking", "waiting")}
+    assert outcomes == {
+        "in_menu": Outcome.PBX_RESTART,
+        "talking": Outcome.ANSWERED,  # the caller was served before the cut
+        "waiting": Outcome.PBX_RESTART,
+    }

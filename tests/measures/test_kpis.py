@@ -9,6 +9,7 @@ from ivr.model.facts import (
     Answered,
     CallbackQueued,
     CallStarted,
+    CutOff,
     JourneyEnded,
     Outcome,
     Queued,
@@ -72,6 +73,21 @@ def test_short_abandons_leave_the_service_level_basis_by_default() -> None:
     assert q["connection_rate"] == pytest.approx(2 / 4)
     assert q["asa_s"] == pytest.approx(11.5)
     assert q["wait_max_s"] == 20
+
+
+def test_callers_the_pbx_cut_off_count_apart_and_in_no_abandon_rate_or_service_level() -> None:
+    m = Measures(centre=CENTRE)
+    _call(m, "a", 0)
+    _answer(m, "a", 3, 3)
+    _call(m, "b", 10)
+    m.observe(CutOff(call_id="b", queue="general", wait_s=30, at=40))  # Asterisk restarted
+    _end(m, "a", 100, Outcome.ANSWERED)
+    _end(m, "b", 40, Outcome.PBX_RESTART)
+    report = m.report()
+    for q in (report["queues"]["general"], report["overall"]):
+        assert (q["offered"], q["answered"], q["abandoned"], q["cut_off"]) == (2, 1, 0, 1)
+        assert q["service_level"] == pytest.approx(1.0)
+        assert q["abandon_rate"] == 0.0
 
 
 def test_service_level_over_offered_when_configured_so() -> None:

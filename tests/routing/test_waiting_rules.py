@@ -7,12 +7,13 @@ from ivr.model.commands import Announce, CancelOffer, Divert, PlaceCallback
 from ivr.model.events import (
     CallbackConnected,
     CallbackRequested,
+    CallEnded,
     SeatDeviceBusy,
     SeatDidNotAnswer,
     SeatPaused,
     SeatReady,
 )
-from ivr.model.facts import Abandoned, Answered, Queued, RingNoAnswer, SeatState
+from ivr.model.facts import Abandoned, Answered, CutOff, Queued, RingNoAnswer, SeatState
 from ivr.model.skills import Exit, ExitAction, NoAnswer
 from ivr.routing.testing import Desk, centre
 
@@ -240,3 +241,16 @@ def test_an_unknown_queue_is_refused_with_the_list_of_queues() -> None:
     desk = Desk(centre([GENERAL, billing()], seats("a")))
     with pytest.raises(UnknownQueueError, match="queues are: billing, general"):
         desk.call("c1", "biling")
+
+
+def test_a_caller_the_pbx_cuts_off_while_waiting_or_ringing_is_not_an_abandon() -> None:
+    desk = Desk(centre([GENERAL, billing()], seats("a")))
+    desk.login("a")
+    desk.call("ringing", "billing")
+    desk.call("waiting", "billing")
+    desk.advance(5)
+    desk.send(CallEnded(call_id="waiting", by="pbx"))
+    desk.send(CallEnded(call_id="ringing", by="pbx"))
+    assert desk.of_type(Abandoned) == []
+    assert sorted(c.call_id for c in desk.of_type(CutOff)) == ["ringing", "waiting"]
+    assert desk.state_of("a") == "available" and desk.core.calls == {}
