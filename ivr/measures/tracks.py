@@ -7,7 +7,7 @@ those calls by where they stand, so that no call drops out of the report:
 
 - ``calls`` = the sum of ``outcomes`` + the sum of the ``unfinished`` counts;
 - ``offered`` = ``answered`` + ``abandoned`` + ``short_abandoned`` + ``diverted`` +
-  ``callbacks`` + ``unfinished_waiting``, for the centre and for each queue,
+  ``callbacks`` + ``cut_off`` + ``unfinished_waiting``, for the centre and for each queue,
   except that a callback later answered (or diverted) is counted under both.
 """
 
