@@ -87,5 +87,10 @@ class Arrivals:
         caller.digits = list(call.digits) if call.digits else None
         caller.handle_s = call.handle_s
         caller.patience_s = call.patience_s
-        dnis = call.dnis or self._replay_dnis.get(call.service or "", self._default_dnis)
-        self._begin(caller, dnis)
+        self._begin(caller, replayed_dnis(call, self._replay_dnis, self._default_dnis))
+
+
+def replayed_dnis(call: TraceCall, replay_dnis: dict[str, str], default: str) -> str:
+    """The number a replayed call dials: its own, else its service's in ``replay_dnis``,
+    else ``default`` (the traffic's first number): queue_log and CDR traces have none."""
+    return call.dnis or replay_dnis.get(call.service or "", default)

@@ -5,15 +5,23 @@ named at once instead of showing up as an exhausted machine or a quietly wrong r
   rates before any is drawn, against a limit (``--max-calls``). Memory holds
   the calls in progress, so a rate far beyond what the seats answer fills
   memory with waiting callers; and the run's time grows with its calls.
+- :func:`unclaimed_numbers`: the numbers the calls dial that no flow claims.
+  The engine sends such a call straight to the general queue, as live does,
+  so the run is not wrong, but it is almost always a typo in ``dnis``, and
+  the report would otherwise not show it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from ivr.errors import ConfigError, SimulationError
 from ivr.yamlsrc import load_yaml
+from sim.arrivals import replayed_dnis
+from sim.trace import TraceCall
 from sim.traffic import TrafficModel, calls_per_day
 
 # About four minutes of simulation at the few thousand calls a second one core
@@ -26,19 +34,25 @@ def _count(n: float) -> str:
     return f"{n:,.0f}" if n < 1e15 else f"{n:.3g}"
 
 
-def _located(path: Path | None, keys: tuple[str, ...], field: str, days: int) -> tuple[str, str]:
-    """Where the field is (``file:line:column: field``, as far as the file can be read again)
-    and its name for a person to change: ``--days`` when the days came from the command line."""
+def _at(path: Path | None, keys: tuple[str, ...], field: str) -> tuple[str, object]:
+    """``file:line:column: field`` as far as the file can be read again, and its data."""
     if path is None:
-        return field, field
+        return field, None
     try:
         data, positions = load_yaml(path)
     except (OSError, ConfigError):  # it was read once already; this read is only for the line
-        return f"{path}: {field}", field
+        return f"{path}: {field}", None
+    mark = positions.get(keys)
+    return (f"{path}:{mark.line}:{mark.column}: {field}" if mark else f"{path}: {field}"), data
+
+
+def _located(path: Path | None, keys: tuple[str, ...], field: str, days: int) -> tuple[str, str]:
+    """Where the field is, and its name for a person to change: ``--days`` when the days
+    came from the command line, not the file."""
+    where, data = _at(path, keys, field)
     if keys == ("days",) and isinstance(data, dict) and data.get("days", 1) != days:
         return f"--days {days}", "--days"
-    mark = positions.get(keys)
-    return (f"{path}:{mark.line}:{mark.column}: {field}" if mark else f"{path}: {field}"), field
+    return where, field
 
 
 def check_size(traffic: TrafficModel, path: Path | None, max_calls: int) -> float:
@@ -70,3 +84,40 @@ def check_size(traffic: TrafficModel, path: Path | None, max_calls: int) -> floa
         f"{max_calls:,}; lower {name}, or raise the limit with --max-calls N"
     )
     raise SimulationError(msg, path=str(path) if path else None, field=field, expected=total)
+
+
+def unclaimed_numbers(
+    traffic: TrafficModel,
+    claimed: Collection[str],
+    *,
+    flows: Path,
+    general_queue: str,
+    traffic_path: Path | None = None,
+    trace: Sequence[TraceCall] | None = None,
+    trace_path: Path | None = None,
+) -> list[str]:
+    """A warning for each number the run's calls dial that no flow in ``flows`` claims.
+
+    The numbers are the traffic's arrivals, or a replayed trace's (its own, or
+    those ``replay_dnis`` and the first arrival give calls that have none).
+    """
+    after = (
+        f" go straight to the general queue '{general_queue}', as they would live."
+        f" Add the number to a flow's dnis list in {flows}, or correct it"
+    )
+    warnings = []
+    if trace is not None:
+        default = traffic.arrivals[0].dnis
+        dialled = Counter(replayed_dnis(c, traffic.replay_dnis, default) for c in trace)
+        for dnis, n in sorted(dialled.items()):
+            if dnis not in claimed:
+                where = trace_path or "the trace"
+                warnings.append(
+                    f"{where}: {n:,} calls dial {dnis!r}, which no flow claims; they{after}"
+                )
+        return warnings
+    for i, arr in enumerate(traffic.arrivals):
+        if arr.dnis not in claimed:
+            where, _ = _at(traffic_path, ("arrivals", str(i), "dnis"), f"arrivals[{i}].dnis")
+            warnings.append(f"{where}: no flow claims {arr.dnis!r}; its calls{after}")
+    return warnings

@@ -17,7 +17,8 @@ The JSON document (``--json FILE``), schema ``ivr-sim/1``::
       "intervals": [{"start": epoch, "index": 28, KPIS, "waiting_mean", "waiting_max",
                      "open_seats_mean", "occupancy", "occupancy_by_group",
                      "alarm_level1_s", "alarm_level2_s", "queues": {...}}, ...],
-      "actual": {...}                           # replay with real outcomes only
+      "actual": {...},                          # replay with real outcomes only
+      "warnings": [...]                        # what was warned of before the run, if any
     }
 
 ``KPIS`` are ``offered``, ``answered``, ``abandoned`` (short ones apart, in
@@ -356,6 +357,13 @@ def _tables(doc: dict[str, Any]) -> tuple[str, str, str, str]:
     return head, rows, alarm_rows, defs
 
 
+def _warnings(doc: dict[str, Any]) -> str:
+    """What the run warned of before it started (a number no flow claims), in red at the top."""
+    return "".join(
+        f'<p style="color:#dc2626">warning: {html.escape(w)}</p>' for w in doc.get("warnings", [])
+    )
+
+
 def _actual_section(doc: dict[str, Any]) -> str:
     """Simulated beside the trace's real outcomes, when the run replayed a trace that has them."""
     o = doc["overall"]
@@ -392,6 +400,7 @@ def html_report(doc: dict[str, Any], title: str = "ivr: a simulated day") -> str
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <div class="muted">{html.escape(scenario)} — {run["calls"]:,} calls simulated in {run["wall_s"]:.1f} s</div>
+{_warnings(doc)}
 {tiles_html}
 <h2>The day, interval by interval</h2>{chart_sl}
 <div class="muted">Bars: blue at or above the target, red below. Shaded: alarm periods (amber level 1, red level 2).</div>

@@ -21,7 +21,7 @@ from ivr.config.skills import load_centre
 from ivr.errors import SimulationError
 from ivr.measures import Measures, MeasuresConfig
 from ivr.model.skills import CentreConfig
-from sim.checks import DEFAULT_MAX_CALLS, check_size
+from sim.checks import DEFAULT_MAX_CALLS, check_size, unclaimed_numbers
 from sim.driver import Driver, EngineLike, HeapScheduler
 from sim.report import document
 from sim.trace import TraceCall, actual_summary, read_any
@@ -42,6 +42,7 @@ class Scenario:
     trace: list[TraceCall] | None = None
     trace_path: Path | None = None
     measures_config: MeasuresConfig = field(default_factory=MeasuresConfig)
+    warnings: list[str] = field(default_factory=list)  # said before the run, kept in its report
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -104,6 +105,17 @@ def load(
         model = model.model_copy(update={"seed": seed})
     catalog = load_catalog(f, centre)
     calls = read_any(trace) if trace is not None else None
+    warnings = []
+    if catalog.default_flow() is None:  # else the default flow takes every other number
+        warnings = unclaimed_numbers(
+            model,
+            catalog.bundle.by_dnis,
+            flows=f,
+            general_queue=centre.general_queue,
+            traffic_path=t,
+            trace=calls,
+            trace_path=Path(trace) if trace is not None else None,
+        )
     return Scenario(
         flows=f,
         skills=s,
@@ -114,6 +126,7 @@ def load(
         trace=calls,
         trace_path=Path(trace) if trace is not None else None,
         measures_config=measures_config or MeasuresConfig(),
+        warnings=warnings,
     )
 
 
@@ -253,6 +266,8 @@ def run(
         skills_of={q.name: q.skill for q in centre.queues},
         actual=actual,
     )
+    if scenario.warnings:
+        doc["warnings"] = list(scenario.warnings)
     if driver.path_report is not None:
         doc["menu_paths"] = _without_entries(driver.path_report.result())
     return doc

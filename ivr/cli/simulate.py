@@ -109,6 +109,8 @@ def _run_one(
         seed=seed,
         measures_config=measures,
     )
+    for warning in s.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if days is not None:
         s.traffic = s.traffic.model_copy(update={"days": days})
     origin = s.traffic.origin
