@@ -18,11 +18,14 @@ items with :meth:`AmiCodec.next_event` until it says :data:`NEED_DATA`::
     while (item := codec.next_event()) is not NEED_DATA:
         ...  # Banner | Message | Malformed
 
-A block that does not parse (a line without a colon, invalid UTF-8, no
+A block that does not parse (a line without a colon, no
 ``Event``/``Response`` header, a block over ``max_message_bytes`` or a banner
 line over :data:`MAX_BANNER_BYTES`) comes out as a :class:`Malformed` item:
 the connection logs it, counts it and goes on. The codec never raises on
-input, and holds at most one item's limit of it however much arrives.
+input, and holds at most one item's limit of it however much arrives. Bytes
+that are not UTF-8 (a caller's name typed in GBK, say) do not cost the
+message: each is replaced by U+FFFD, the message comes out, and
+``undecodable_count`` counts it.
 
 Each line is ``Name: value``, read by one rule (:func:`_parse_slowly`): the
 name is everything before the first colon, neither empty nor padded with
@@ -195,16 +198,19 @@ class Message:
 
 
 Item = Banner | Message | Malformed
-BlockParser = Callable[[bytes], "Message | Malformed"]
+# A block's bytes and its text (undecodable bytes replaced) in, what they say out.
+BlockParser = Callable[[bytes, str], "Message | Malformed"]
 
 
 def parse_block(block: bytes) -> Message | Malformed:
-    """Parse one message block (the bytes before its blank line), by the rule of
+    """Parse one message block on its own (the bytes before its blank line); bytes that are
+    not UTF-8 are replaced by U+FFFD, as the codec does."""
+    return read_block(block, block.decode("utf-8", "replace"))
+
+
+def read_block(block: bytes, text: str) -> Message | Malformed:
+    """An event or a response from one block and its text, by the rule of
     :func:`_parse_slowly`; the fast path only ever gives what that rule gives."""
-    try:
-        text = block.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Malformed(raw=block, reason=f"not UTF-8 at byte {exc.start}")
     # Fast path: every line is "Name: value", as Asterisk writes them.
     names, seps, values = zip(*[line.partition(": ") for line in text.split("\r\n")], strict=False)
     if "" in seps:
@@ -243,7 +249,7 @@ def _parse_slowly(block: bytes, text: str) -> Message | Malformed:
     return Message(headers)
 
 
-def parse_action(block: bytes) -> Message:
+def parse_action(block: bytes, text: str) -> Message:
     """One action block as Asterisk's manager reads it: lenient where the client side is strict.
 
     Undecodable bytes are replaced, names and values are stripped, and a line
@@ -252,7 +258,7 @@ def parse_action(block: bytes) -> Message:
     ``Missing action in request``.
     """
     headers = []
-    for line in block.decode("utf-8", "replace").split("\r\n"):
+    for line in text.split("\r\n"):
         name, sep, value = line.partition(":")
         if sep:
             headers.append((name.strip(), value.strip()))
@@ -262,9 +268,9 @@ def parse_action(block: bytes) -> Message:
 class AmiCodec:
     """Bytes in, :class:`Banner` / :class:`Message` / :class:`Malformed` out.
 
-    ``parse`` reads one block (the bytes before its blank line): events and
-    responses by default (:func:`parse_block`), actions for the server side
-    (:func:`parse_action`).
+    ``parse`` reads one block (the bytes before its blank line, and their text):
+    events and responses by default (:func:`read_block`), actions for the server
+    side (:func:`parse_action`).
 
     Memory and time are bounded whatever the peer sends: a message block may
     hold ``max_message_bytes`` and the banner line :data:`MAX_BANNER_BYTES`;
@@ -282,10 +288,11 @@ class AmiCodec:
         "_scan_from",
         "malformed_count",
         "max_message_bytes",
+        "undecodable_count",
     )
 
     def __init__(
-        self, *, max_message_bytes: int = MAX_MESSAGE_BYTES, parse: BlockParser = parse_block
+        self, *, max_message_bytes: int = MAX_MESSAGE_BYTES, parse: BlockParser = read_block
     ) -> None:
         self._parse = parse
         self._buffer = bytearray()
@@ -295,6 +302,7 @@ class AmiCodec:
         self._discard: bytes | None = None  # inside an oversized item: drop through this end
         self._ready: list[bytes] = []  # complete pieces of the last split, last one first
         self.malformed_count = 0
+        self.undecodable_count = 0  # messages kept with undecodable bytes replaced
         self.max_message_bytes = max_message_bytes
 
     def receive_data(self, data: bytes) -> None:
@@ -325,13 +333,27 @@ class AmiCodec:
                     return item
                 if len(block) > self.max_message_bytes:
                     return self._dropped(block, "message")
-                item = self._parse(block)
+                try:
+                    text = block.decode("utf-8")
+                except UnicodeDecodeError:
+                    return self._undecodable(block)
+                item = self._parse(block, text)
                 if type(item) is Malformed:
                     self.malformed_count += 1
                 return item
             if not self._split():
                 return self._tail()
             ready = self._ready
+
+    def _undecodable(self, block: bytes) -> Message | Malformed:
+        """A block that is not all UTF-8 (a caller's name typed in GBK, say): read with
+        U+FFFD for each undecodable byte, and counted, rather than lost as a whole."""
+        item = self._parse(block, block.decode("utf-8", "replace"))
+        if type(item) is Malformed:
+            self.malformed_count += 1
+        else:
+            self.undecodable_count += 1
+        return item
 
     def _split(self) -> bool:
         """Cut every complete block now buffered, in one pass; False when there is none.

@@ -346,6 +346,7 @@ class AmiConnection:
             self._on_connected(self._session)
 
     async def _read(self, reader: asyncio.StreamReader, session: AmiSession[_Waiter]) -> None:
+        undecodable: int | None = self.counters.undecodable  # said once per session if it grows
         while True:
             try:
                 data = await reader.read(65536)
@@ -374,6 +375,14 @@ class AmiConnection:
                     )
                 elif isinstance(out, Banner):
                     self.version = out.version
+            if undecodable is not None and self.counters.undecodable > undecodable:
+                log.warning(
+                    "ami_undecodable_bytes",
+                    hint="Asterisk sent text that is not UTF-8 (a caller name in another "
+                    "encoding?): those bytes read as U+FFFD and the events were kept; "
+                    "ivr_ami_undecodable_messages_total counts them (said once per session)",
+                )
+                undecodable = None
             if session.ended is not None:
                 self._lost_reason = session.ended
                 return

@@ -37,7 +37,9 @@ What it decides, and nothing else:
   ends the session: :attr:`AmiSession.ended` says why, and no later byte is read.
 - **Malformed input** (see :mod:`ivr.ami.codec`) comes out as
   :class:`~ivr.ami.codec.Malformed`, counted, for the shell to log; the session
-  goes on with the next message. Nothing the peer sends makes it raise.
+  goes on with the next message. Nothing the peer sends makes it raise. A
+  message with bytes that are not UTF-8 is kept (the codec replaces them) and
+  counted in ``undecodable``.
 
 Each action carries an opaque ``waiter`` (the shell's future or error
 callback), handed back in the :class:`ActionCompleted` or :class:`ActionFailed`
@@ -76,6 +78,7 @@ class Counters:
     events_in: int = 0
     actions_out: int = 0
     malformed: int = 0
+    undecodable: int = 0  # messages kept with bytes that were not UTF-8 replaced
     action_errors: int = 0
     sessions: int = 0
     connection_losses: int = 0
@@ -124,6 +127,7 @@ class AmiSession(Generic[W]):
         "_in_flight",
         "_listing",
         "_prefix",
+        "_undecodable",
         "action_timeout_s",
         "counters",
         "ended",
@@ -145,6 +149,7 @@ class AmiSession(Generic[W]):
         self._codec = codec or AmiCodec()
         self._in_flight: dict[str, _InFlight[W]] = {}
         self._listing = 0  # actions whose event list is arriving
+        self._undecodable = 0  # the codec's count, as last added to the counters
         self.counters = counters or Counters()
         self.ended: str | None = None  # why the peer ended the session (a Shutdown event)
         self.version: str | None = None  # from the banner
@@ -195,7 +200,12 @@ class AmiSession(Generic[W]):
         while self.ended is None:
             item = codec.next_event()
             if type(item) is not Message:
-                if isinstance(item, Malformed):
+                if item is NEED_DATA:
+                    # Once per read, not per message: the count the codec keeps, carried over.
+                    if codec.undecodable_count != self._undecodable:
+                        counters.undecodable += codec.undecodable_count - self._undecodable
+                        self._undecodable = codec.undecodable_count
+                elif isinstance(item, Malformed):
                     counters.malformed += 1
                 elif isinstance(item, Banner):
                     self.version = item.version

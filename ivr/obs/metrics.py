@@ -89,6 +89,7 @@ class AmiCounts(Protocol):
 
     sessions: int  # logins that succeeded: every one after the first is a reconnect
     malformed: int  # messages that did not parse and were skipped
+    undecodable: int  # messages kept with bytes that were not UTF-8 replaced
     connection_losses: int
 
 
@@ -111,7 +112,12 @@ class _AmiCollector(Collector):
             "ivr_ami_malformed_messages", "AMI messages that did not parse and were skipped"
         )
         malformed.add_metric([], counts.malformed if counts else 0)
-        yield from (reconnects, losses, malformed)
+        undecodable = CounterMetricFamily(
+            "ivr_ami_undecodable_messages",
+            "AMI messages kept with bytes that were not UTF-8 read as U+FFFD",
+        )
+        undecodable.add_metric([], counts.undecodable if counts else 0)
+        yield from (reconnects, losses, malformed, undecodable)
         if self.link is None:
             return
         link = self.link()

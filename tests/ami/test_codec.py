@@ -130,12 +130,26 @@ def test_malformed_message_is_reported_and_the_next_one_still_arrives() -> None:
     assert codec.malformed_count == 1
 
 
-def test_invalid_utf8_is_malformed_not_fatal() -> None:
+def test_a_caller_name_not_in_utf8_costs_its_bytes_not_the_event_and_is_counted() -> None:
     codec = AmiCodec()
-    codec.receive_data(b"Event: X\r\nName: \xff\xfe\r\n\r\nEvent: Y\r\n\r\n")
-    items = list(codec.events())
-    assert isinstance(items[0], Malformed)
-    assert isinstance(items[1], Message) and items[1].event == "Y"
+    gbk = "张三".encode("gbk")  # b"\xd5\xc5\xc8\xfd": no UTF-8 in it
+    codec.receive_data(
+        b"Event: Newchannel\r\nCallerIDName: " + gbk + b"\r\nUniqueid: 17.1\r\n\r\nEvent: Y\r\n\r\n"
+    )
+    first, second = codec.events()
+    assert isinstance(first, Message) and first.event == "Newchannel"
+    assert first["CallerIDName"] == "\ufffd" * 4
+    assert first["Uniqueid"] == "17.1"
+    assert isinstance(second, Message) and second.event == "Y"
+    assert codec.undecodable_count == 1
+    assert codec.malformed_count == 0
+
+
+def test_a_block_not_in_utf8_that_does_not_parse_is_counted_once_as_malformed() -> None:
+    codec = AmiCodec()
+    codec.receive_data(b"Event: X\r\nno colon \xff\r\n\r\n")
+    assert [type(i) for i in codec.events()] == [Malformed]
+    assert (codec.malformed_count, codec.undecodable_count) == (1, 0)
 
 
 @pytest.mark.parametrize("line", [": value", " Channel: x", "Channel : x", "\tChannel: x"])

@@ -159,6 +159,26 @@ async def test_malformed_message_is_counted_and_logged_and_reading_goes_on(
     await stop(conn, task)
 
 
+async def test_events_with_bytes_not_in_utf8_reach_the_listener_counted_and_said_once(
+    fake: FakeAsterisk,
+) -> None:
+    listener = Listener()
+    conn, task = await running(fake, listener)
+    await until(lambda: conn.connected, "login")
+    with capture_logs() as logs:
+        for n in (1, 2):
+            fake.inject(
+                b"Event: Newchannel\r\nCallerIDName: \xd5\xc5\r\nUniqueid: 1.%d\r\n\r\n" % n
+            )
+            await until(lambda: conn.counters.undecodable == n, f"event {n}")  # noqa: B023
+    assert conn.counters.undecodable == 2
+    assert [e.get("CallerIDName") for e in listener.events if e.event == "Newchannel"][-2:] == [
+        "\ufffd\ufffd"
+    ] * 2
+    assert sum(entry["event"] == "ami_undecodable_bytes" for entry in logs) == 1
+    await stop(conn, task)
+
+
 async def test_lost_connection_fails_actions_in_flight_and_never_resends_them(
     fake: FakeAsterisk,
 ) -> None:

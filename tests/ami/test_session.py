@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivr.ami.codec import NEED_DATA, Banner, Malformed, Message, encode_message
-from ivr.ami.session import ActionCompleted, ActionFailed, AmiSession, Output
+from ivr.ami.session import ActionCompleted, ActionFailed, AmiSession, Counters, Output
 from ivr.clock import ManualClock
 from ivr.errors import AmiActionError, AmiConnectionError
 
@@ -203,12 +203,24 @@ def test_a_malformed_message_is_skipped_and_counted_and_the_session_goes_on() ->
     action_id, _ = session.send("Ping", waiter="w", now=0.0)
     session.receive_data(
         b"Event: Broken\r\nno colon here\r\n\r\n"
-        b"Event: X\r\nName: \xff\r\n\r\n" + wire(response(action_id), event("DeviceStateChange"))
+        b"Event: Broken\r\n: no name\r\n\r\n"
+        + wire(response(action_id), event("DeviceStateChange"))
     )
     out = drain(session)
     assert [type(o) for o in out] == [Malformed, Malformed, ActionCompleted, Message]
     assert session.counters.malformed == 2
     assert session.ended is None
+
+
+def test_an_event_with_bytes_not_in_utf8_is_kept_and_counted_across_sessions() -> None:
+    counters = Counters()
+    for _ in range(2):  # a reconnect: a new session, the same counters
+        session: AmiSession[str] = AmiSession(action_timeout_s=5.0, counters=counters)
+        session.receive_data(b"Event: Newchannel\r\nCallerIDName: \xd5\xc5\r\n\r\n")
+        [message] = drain(session)
+        assert isinstance(message, Message) and message["CallerIDName"] == "\ufffd\ufffd"
+    assert counters.undecodable == 2
+    assert counters.malformed == 0
 
 
 def test_the_banner_gives_the_protocol_version() -> None:

@@ -74,7 +74,9 @@ def test_ami_reconnects_and_malformed_messages_are_read_from_the_connection() ->
     counters.sessions = 3  # logged in, lost it twice, logged in again each time
     counters.malformed = 4
     counters.connection_losses = 2
+    counters.undecodable = 5
     got = _samples(metrics)
+    assert got[("ivr_ami_undecodable_messages_total", ())] == 5
     assert got[("ivr_ami_reconnects_total", ())] == 2
     assert got[("ivr_ami_malformed_messages_total", ())] == 4
     assert got[("ivr_ami_connection_losses_total", ())] == 2
