@@ -46,10 +46,14 @@ def _safe_id(nid: str) -> str:
     return "n_" + "".join(c if c.isalnum() else "_" for c in nid)
 
 
+def _no_dnis(flow: Flow) -> str:
+    return "outbound" if flow.direction == "outbound" else "sub-flow"
+
+
 def to_mermaid(flow: Flow) -> str:
     lines = [f"%% flow {flow.flow}: {flow.description}".rstrip(": "), "flowchart TD"]
     lines.append(
-        f'  start(["{flow.flow} ({", ".join(flow.dnis) or "sub-flow"})"]) --> '
+        f'  start(["{flow.flow} ({", ".join(flow.dnis) or _no_dnis(flow)})"]) --> '
         f"{_safe_id(flow.start)}"
     )
     for nid, node in flow.nodes.items():

@@ -393,6 +393,10 @@ class Flow(_Model):
 
     flow: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="the flow's name")
     description: str = ""
+    direction: Literal["inbound", "outbound"] = Field(
+        "inbound",
+        description="outbound: run by a campaign when the callee answers, never by a dialled number",
+    )
     dnis: list[Annotated[str, Field(pattern=r"^[0-9*#+]+$")]] = Field(
         default_factory=list, description="dialled numbers that start this flow; none: a sub-flow"
     )

@@ -123,7 +123,10 @@ def walk_everything(catalog: FlowCatalog, *, at: float, alarm: int = 0) -> WalkR
     tested = _tested(catalog)
     seen: set[tuple[Any, ...]] = set()
     for name in sorted(catalog.bundle.flows):
-        for variables in (None, {"tier": "vip"}):  # a transfer brings the caller's tier along
+        # what a flow needs, its starter gives it (a calling flow, a campaign: the account)
+        given = {var: "1" for var in catalog.bundle.sources[name].flow.needs}
+        for extra in ({}, {"tier": "vip"}):  # a transfer brings the caller's tier along
+            variables = {**given, **extra} or None
             run, out = interp.start(
                 call_id="c1", caller="13800138000", dnis="-", flow=name, variables=variables
             )

@@ -48,6 +48,13 @@ def check_node_refs(ctx: Findings, src: FlowSource, nid: str, node: Node) -> Non
             "'return' in a flow that callers dial (it has dnis): there is nothing to return "
             "to; end with queue or hangup, or make this a sub-flow without dnis",
         )
+    elif isinstance(node, ReturnNode) and flow.direction == "outbound":
+        ctx.add(
+            pos,
+            (*here, "type"),
+            "'return' in an outbound flow: a campaign starts it, so there is nothing to "
+            "return to; end with queue or hangup",
+        )
     if isinstance(node, SetNode) and "language" in node.values:
         lang = node.values["language"]
         if lang not in flow.languages:

@@ -30,9 +30,17 @@ def check_flow_set(fs: FlowSet, centre: CentreConfig | None = None) -> list[Prob
 
 
 def check_dnis(ctx: Findings) -> None:
-    """Each dialled number starts one flow only."""
+    """Each dialled number starts one flow only, and never an outbound flow."""
     dnis_owner: dict[str, str] = {}
     for name, src in ctx.fs.flows.items():
+        if src.flow.direction == "outbound" and src.flow.dnis:
+            ctx.add(
+                src.positions,
+                ("dnis",),
+                "an outbound flow is started by a campaign, not by a dialled number; "
+                "remove dnis, or make it an inbound flow",
+            )
+            continue
         for i, number in enumerate(src.flow.dnis):
             if number in dnis_owner:
                 ctx.add(
