@@ -5,6 +5,8 @@ The bottom layer: every other package may import it, and it imports nothing of
 
 - :mod:`ivr.model.skills`: the centre's skills, queues and seats (``skills/*.yaml``)
 - :mod:`ivr.model.flow`: the flow language (``flows/*.yaml``; ``ivr schema`` publishes it)
+- :mod:`ivr.model.campaign`: outbound campaigns (``campaigns/*.yaml``)
+- :mod:`ivr.model.contact_policy`: the contact policy (``policy.yaml``), attempts, contacts
 - :mod:`ivr.model.events`: what a driver tells the engine
 - :mod:`ivr.model.commands`: what the engine asks a driver to do
 - :mod:`ivr.model.facts`: what happened, for records and measures
