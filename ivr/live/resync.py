@@ -34,7 +34,7 @@ from ivr.clock import monotonic
 from ivr.errors import IvrError
 from ivr.live.actions import CallActions
 from ivr.live.agi_runner import AgiRunner
-from ivr.live.ami_events import AmiEvents
+from ivr.live.ami_events import AmiEvents, EndedBy
 from ivr.live.callbacks import Callbacks
 from ivr.live.calls import CallBook, LiveCall
 from ivr.live.engine_commands import EngineCommands
@@ -43,8 +43,6 @@ from ivr.live.stats import DriverStats
 from ivr.model.events import SeatAnswered, SeatDidNotAnswer
 
 log = structlog.get_logger("ivr.live")
-
-_RESTARTED = "asterisk restarted"
 
 
 class Resync:
@@ -82,12 +80,15 @@ class Resync:
             log.warning("resync_failed", error=exc.error_id)
             return
         up = {e.get("Uniqueid") or "": e for e in result.events}
-        reason = _RESTARTED if conn.asterisk_restarted else "gone while the AMI link was down"
+        restarted = conn.asterisk_restarted
+        reason = "asterisk restarted" if restarted else "gone while the AMI link was down"
+        # Cut by Asterisk's restart, a call is nobody's abandon (its journey: pbx_restart).
+        by: EndedBy = "pbx" if restarted else "system"
         started = monotonic()
         for call in self._book:
             chan = up.get(call.call_id)
             if chan is None:
-                self._vanished(call, reason)
+                self._vanished(call, reason, by)
             else:
                 self._reconcile(call, chan, up)
         self._callbacks.vanished(up, reason)
@@ -101,12 +102,11 @@ class Resync:
             took_ms=round((monotonic() - started) * 1000, 2),
         )
 
-    def _vanished(self, call: LiveCall, reason: str) -> None:
+    def _vanished(self, call: LiveCall, reason: str, by: EndedBy) -> None:
         self._stats.calls_vanished += 1
         self._book.pop(call.call_id)
         log.warning("call_vanished", call_id=call.call_id, reason=reason)
-        # Cut by Asterisk's restart, a call is nobody's abandon (its journey: pbx_restart).
-        self._events.line_gone(call, "pbx" if reason == _RESTARTED else "system")
+        self._events.line_gone(call, by)
 
     def _reconcile(self, call: LiveCall, chan: Message, up: Mapping[str, Message]) -> None:
         app = (chan.get("Application") or "").upper()
